@@ -1,0 +1,152 @@
+"""callswitch: one Python API for AI voice-agent calls, whichever vendor runs them.
+
+import callswitch
+from callswitch import LiveControl
+
+client = callswitch.connect("retell")          # key from RETELL_API_KEY
+if client.supports("control.inject_context"):
+    client.calls.control(call_id, LiveControl(inject_context="VIP caller"))
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from callswitch import errors, webhooks
+from callswitch._version import __version__
+from callswitch.capabilities import Capabilities, Capability, CapabilityMatrix, Support
+from callswitch.client import AsyncClient, Client, _Engine
+from callswitch.config import Secret, Timeouts, choose_provider, load_file_config, resolve_settings
+from callswitch.models import (
+    Call,
+    CallDirection,
+    CallKind,
+    CallStatus,
+    CallUpdate,
+    ControlResult,
+    DataStorage,
+    EndReason,
+    LiveControl,
+    Money,
+    Sentiment,
+    UpdateResult,
+    Utterance,
+    UtteranceRole,
+)
+from callswitch.registry import default_registry
+
+__all__ = [
+    "AsyncClient",
+    "Call",
+    "CallDirection",
+    "CallKind",
+    "CallStatus",
+    "CallUpdate",
+    "Capabilities",
+    "Capability",
+    "CapabilityMatrix",
+    "Client",
+    "ControlResult",
+    "DataStorage",
+    "EndReason",
+    "LiveControl",
+    "Money",
+    "Secret",
+    "Sentiment",
+    "Support",
+    "Timeouts",
+    "UpdateResult",
+    "Utterance",
+    "UtteranceRole",
+    "__version__",
+    "capability_matrix",
+    "connect",
+    "connect_async",
+    "errors",
+    "providers",
+    "webhooks",
+]
+
+
+def _engine(
+    provider: str | None,
+    api_key: str | Secret | None,
+    base_url: str | None,
+    timeout: float | Timeouts | None,
+    max_retries: int | None,
+    on_unsupported: str | None,
+) -> _Engine:
+    file_config = load_file_config()
+    name = choose_provider(provider, file_config)
+    spec = default_registry().get(name)
+    settings = resolve_settings(
+        name,
+        api_key=api_key,
+        base_url=base_url,
+        timeout=timeout,
+        max_retries=max_retries,
+        on_unsupported=on_unsupported,
+        default_base_url=spec.default_base_url,
+        api_key_env=spec.api_key_env,
+        file_config=file_config,
+    )
+    return _Engine(spec, settings)
+
+
+def connect(
+    provider: str | None = None,
+    *,
+    api_key: str | Secret | None = None,
+    base_url: str | None = None,
+    timeout: float | Timeouts | None = None,
+    max_retries: int | None = None,
+    on_unsupported: str | None = None,
+    http_client: httpx.Client | None = None,
+) -> Client:
+    """A synchronous client for ``provider``.
+
+    Anything not passed comes from the environment (``CALLSWITCH_PROVIDER``,
+    ``CALLSWITCH_BASE_URL``, the provider's key variable such as ``RETELL_API_KEY``), then
+    from ``callswitch.toml``. ``on_unsupported`` is ``"error"`` (default: refuse a request
+    that needs a missing capability) or ``"drop"`` (send the rest, report the dropped
+    part). ``http_client`` is your own ``httpx.Client`` (proxies, transports, limits);
+    callswitch does not close it.
+    """
+    engine = _engine(provider, api_key, base_url, timeout, max_retries, on_unsupported)
+    return Client(engine, http_client)
+
+
+def connect_async(
+    provider: str | None = None,
+    *,
+    api_key: str | Secret | None = None,
+    base_url: str | None = None,
+    timeout: float | Timeouts | None = None,
+    max_retries: int | None = None,
+    on_unsupported: str | None = None,
+    http_client: httpx.AsyncClient | None = None,
+) -> AsyncClient:
+    """Like :func:`connect`, for asyncio: the same surface, awaitable."""
+    engine = _engine(provider, api_key, base_url, timeout, max_retries, on_unsupported)
+    return AsyncClient(engine, http_client)
+
+
+def providers() -> tuple[str, ...]:
+    """Names of the installed providers, without importing any of them."""
+    return default_registry().names()
+
+
+def capability_matrix() -> CapabilityMatrix:
+    """The provider x capability table of every installed provider that loads."""
+    return default_registry().capability_matrix()
+
+
+def __getattr__(name: str) -> Any:
+    # Submodules that are only needed by some applications load on first access.
+    if name in {"emulators", "testing"}:
+        import importlib
+
+        return importlib.import_module(f"callswitch.{name}")
+    raise AttributeError(f"module 'callswitch' has no attribute {name!r}")

@@ -1,0 +1,91 @@
+"""The retry decision, shared by the sync and async clients (pure: no sleeping, no IO).
+
+One rule set, driven by each request's declared :class:`~callswitch.http.Safety`:
+
+* an idempotent request is retried on connection errors, timeouts and the statuses in
+  :data:`RETRY_STATUSES`;
+* an unsafe request is retried only when it provably never reached the vendor: the
+  connection could not be opened, or the vendor answered 429 (it refused the request
+  without acting on it). Any other failure after sending is an
+  :class:`~callswitch.errors.OutcomeUnknownError` (transport) or the vendor's error;
+* a 4xx other than 408 and 429 is never retried.
+
+Waits grow exponentially with full jitter, capped, and honour the vendor's
+``Retry-After`` (or what the adapter read from the body, like Truedy's ``reset_at``).
+No retry is started that would end past the request's deadline.
+"""
+
+from __future__ import annotations
+
+import random
+
+import attrs
+import httpx
+
+from callswitch.http import Safety
+
+__all__ = ["RETRY_STATUSES", "RetryPolicy", "never_sent"]
+
+#: Statuses an idempotent request is retried on.
+RETRY_STATUSES = frozenset({408, 429, 502, 503, 504})
+
+# httpx exceptions raised before any byte of the request left this process.
+_NOT_SENT: tuple[type[Exception], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+)
+
+
+def never_sent(exc: Exception) -> bool:
+    """True when the request certainly did not reach the server."""
+    return isinstance(exc, _NOT_SENT)
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How many times and how long to wait. ``deadline`` bounds all attempts together."""
+
+    max_retries: int = 2
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    max_retry_after: float = 60.0
+    deadline: float = 120.0
+
+    def backoff(self, retry_number: int) -> float:
+        """Full-jitter exponential wait before retry ``retry_number`` (1-based)."""
+        ceiling = min(self.max_delay, self.base_delay * (2 ** (retry_number - 1)))
+        return random.uniform(0.0, ceiling)  # noqa: S311 - jitter, not security
+
+    def after_status(
+        self,
+        status_code: int,
+        safety: Safety,
+        retry_number: int,
+        retry_after: float | None,
+        elapsed: float,
+    ) -> float | None:
+        """Seconds to wait before retrying after an error status, or None to stop."""
+        if retry_number > self.max_retries or status_code not in RETRY_STATUSES:
+            return None
+        if safety is Safety.UNSAFE and status_code != 429:
+            return None
+        if retry_after is not None:
+            if retry_after > self.max_retry_after:
+                return None
+            wait = retry_after
+        else:
+            wait = self.backoff(retry_number)
+        return wait if elapsed + wait <= self.deadline else None
+
+    def after_exception(
+        self, exc: Exception, safety: Safety, retry_number: int, elapsed: float
+    ) -> float | None:
+        """Seconds to wait before retrying after a transport failure, or None to stop."""
+        if retry_number > self.max_retries:
+            return None
+        if safety is Safety.UNSAFE and not never_sent(exc):
+            return None
+        wait = self.backoff(retry_number)
+        return wait if elapsed + wait <= self.deadline else None

@@ -1,0 +1,231 @@
+"""Capabilities: what a provider can do, declared as data.
+
+Each provider declares one :class:`Support` row for every :class:`Capability`. The client
+enforces the declarations (an unsupported field is refused before anything is sent), and
+the capability table in the docs is generated from the same rows.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Iterator, Mapping
+
+import attrs
+
+from callswitch.errors import ConfigurationError, InvalidRequestError
+
+__all__ = [
+    "CONTROL_FIELDS",
+    "UPDATE_FIELDS",
+    "Capabilities",
+    "Capability",
+    "CapabilityMatrix",
+    "Support",
+]
+
+
+class Capability(enum.StrEnum):
+    """Every capability name of the public contract."""
+
+    # operations
+    CALLS_GET = "calls.get"
+    CALLS_LIST = "calls.list"
+    CALLS_CREATE_PHONE = "calls.create_phone"
+    CALLS_CREATE_WEB = "calls.create_web"
+    CALLS_UPDATE = "calls.update"
+    CALLS_CONTROL = "calls.control"
+    CALLS_END = "calls.end"
+    CALLS_DELETE = "calls.delete"
+    WEBHOOKS_VERIFY = "webhooks.verify"
+    # CallUpdate fields
+    UPDATE_METADATA = "update.metadata"
+    UPDATE_VARIABLES = "update.variables"
+    UPDATE_DATA_STORAGE = "update.data_storage"
+    UPDATE_RECORDING_ENABLED = "update.recording_enabled"
+    UPDATE_TRANSCRIPTION_ENABLED = "update.transcription_enabled"
+    UPDATE_GREETING = "update.greeting"
+    UPDATE_NAME = "update.name"
+    # LiveControl fields
+    CONTROL_INJECT_CONTEXT = "control.inject_context"
+    CONTROL_TRIGGER_RESPONSE = "control.trigger_response"
+    CONTROL_VARIABLES = "control.variables"
+    CONTROL_SAY = "control.say"
+    CONTROL_END_CALL = "control.end_call"
+    CONTROL_TRANSFER = "control.transfer"
+    CONTROL_MUTE = "control.mute"
+
+    @classmethod
+    def parse(cls, name: str | Capability) -> Capability:
+        """The capability for ``name``; a clear error for a name that does not exist."""
+        if isinstance(name, Capability):
+            return name
+        try:
+            return cls(name)
+        except ValueError:
+            known = ", ".join(c.value for c in cls)
+            raise InvalidRequestError(
+                f"unknown capability {name!r}; capability names are: {known}"
+            ) from None
+
+
+#: CallUpdate field -> the capability that field needs.
+UPDATE_FIELDS: Mapping[str, Capability] = {
+    "metadata": Capability.UPDATE_METADATA,
+    "variables": Capability.UPDATE_VARIABLES,
+    "data_storage": Capability.UPDATE_DATA_STORAGE,
+    "recording_enabled": Capability.UPDATE_RECORDING_ENABLED,
+    "transcription_enabled": Capability.UPDATE_TRANSCRIPTION_ENABLED,
+    "greeting": Capability.UPDATE_GREETING,
+    "name": Capability.UPDATE_NAME,
+}
+
+#: LiveControl field -> the capability that field needs.
+CONTROL_FIELDS: Mapping[str, Capability] = {
+    "inject_context": Capability.CONTROL_INJECT_CONTEXT,
+    "trigger_response": Capability.CONTROL_TRIGGER_RESPONSE,
+    "variables": Capability.CONTROL_VARIABLES,
+    "say": Capability.CONTROL_SAY,
+    "end_call": Capability.CONTROL_END_CALL,
+    "transfer_to": Capability.CONTROL_TRANSFER,
+    "mute_assistant": Capability.CONTROL_MUTE,
+}
+
+#: Fields that change what is kept about a caller: never dropped, even with "drop".
+PRIVACY_CAPABILITIES: frozenset[Capability] = frozenset(
+    {Capability.UPDATE_DATA_STORAGE, Capability.UPDATE_RECORDING_ENABLED}
+)
+
+
+def _to_capability(value: str | Capability) -> Capability:
+    return Capability.parse(value)
+
+
+@attrs.frozen
+class Support:
+    """One provider's answer for one capability.
+
+    ``condition`` says when a supported capability applies ("only while the call is
+    ongoing"); ``note`` explains in one line; ``source`` names the vendor doc page or
+    SDK version the claim rests on, so a stale claim can be found and re-checked.
+    """
+
+    capability: Capability = attrs.field(converter=_to_capability)
+    supported: bool
+    note: str
+    source: str
+    condition: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.capability.value
+
+
+def supported(name: str, note: str, source: str, condition: str | None = None) -> Support:
+    """Shorthand for a supported row."""
+    return Support(Capability.parse(name), True, note, source, condition)
+
+
+def unsupported(name: str, note: str, source: str) -> Support:
+    """Shorthand for an unsupported row."""
+    return Support(Capability.parse(name), False, note, source)
+
+
+@attrs.frozen
+class Capabilities:
+    """A provider's full set of declarations: exactly one row per capability name."""
+
+    provider: str
+    rows: tuple[Support, ...] = attrs.field(converter=tuple)
+    _index: Mapping[Capability, Support] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        index: dict[Capability, Support] = {}
+        for row in self.rows:
+            if row.capability in index:
+                raise ConfigurationError(
+                    f"provider {self.provider!r} declares {row.name} twice; declare it once"
+                )
+            index[row.capability] = row
+        missing = [c.value for c in Capability if c not in index]
+        if missing:
+            raise ConfigurationError(
+                f"provider {self.provider!r} does not declare {', '.join(missing)}; every "
+                f"capability needs a Support row (supported or not)"
+            )
+        object.__setattr__(self, "_index", index)
+
+    def __iter__(self) -> Iterator[Support]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, name: str | Capability) -> Support:
+        return self._index[Capability.parse(name)]
+
+    def supports(self, name: str | Capability) -> bool:
+        return self[name].supported
+
+    def unsupported_of(self, names: Iterable[str | Capability]) -> tuple[Capability, ...]:
+        """The capabilities among ``names`` this provider lacks, in the given order."""
+        return tuple(c for c in map(Capability.parse, names) if not self[c].supported)
+
+
+@attrs.frozen
+class CapabilityMatrix:
+    """Provider x capability table."""
+
+    providers: tuple[Capabilities, ...]
+
+    def __iter__(self) -> Iterator[Capabilities]:
+        return iter(self.providers)
+
+    def __getitem__(self, provider: str) -> Capabilities:
+        for caps in self.providers:
+            if caps.provider == provider:
+                return caps
+        raise KeyError(provider)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.provider for c in self.providers)
+
+    def cell(self, provider: str, capability: str | Capability) -> Support:
+        return self[provider][capability]
+
+    def compare(self, old: str, new: str) -> tuple[tuple[Capability, ...], tuple[Capability, ...]]:
+        """(gained, lost) capabilities when an app moves from ``old`` to ``new``."""
+        a, b = self[old], self[new]
+        gained = tuple(c for c in Capability if b.supports(c) and not a.supports(c))
+        lost = tuple(c for c in Capability if a.supports(c) and not b.supports(c))
+        return gained, lost
+
+    def to_markdown(self) -> str:
+        """The table as Markdown: a yes/no grid, then each provider's conditions and notes."""
+        head = "| capability | " + " | ".join(self.names) + " |"
+        rule = "|---|" + "---|" * len(self.providers)
+        lines = [head, rule]
+        for cap in Capability:
+            cells = []
+            for caps in self.providers:
+                row = caps[cap]
+                mark = "yes" if row.supported else "no"
+                if row.supported and row.condition:
+                    mark += " (conditional)"
+                cells.append(mark)
+            lines.append(f"| `{cap.value}` | " + " | ".join(cells) + " |")
+        for caps in self.providers:
+            lines += [
+                "",
+                f"### {caps.provider}",
+                "",
+                "| capability | support | note | source |",
+                "|---|---|---|---|",
+            ]
+            for row in caps:
+                support = "yes" if row.supported else "no"
+                if row.condition:
+                    support += f": {row.condition}"
+                note = row.note.replace("|", "\\|")
+                lines.append(f"| `{row.name}` | {support} | {note} | {row.source} |")
+        return "\n".join(lines) + "\n"

@@ -1,0 +1,218 @@
+"""Settings for a client: arguments beat environment, environment beats ``callswitch.toml``.
+
+``callswitch.toml`` (in the current directory, or the file ``CALLSWITCH_CONFIG`` names)::
+
+    provider = "vapi"            # which provider connect() uses when none is named
+    timeout = 20                 # seconds; optional
+    max_retries = 2              # optional
+    on_unsupported = "error"     # or "drop"
+
+    [providers.vapi]             # per-provider settings, all optional
+    base_url = "http://127.0.0.1:8123"
+    api_key_env = "MY_VAPI_KEY"  # read the key from another variable
+
+API keys belong in the environment (``RETELL_API_KEY``, ``VAPI_API_KEY``,
+``TRUEDY_API_KEY``, or the variable a plugin declares), not in the file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+
+from callswitch.errors import ConfigurationError
+
+__all__ = [
+    "Secret",
+    "Settings",
+    "Timeouts",
+    "choose_provider",
+    "load_file_config",
+    "resolve_settings",
+]
+
+OnUnsupported = Literal["error", "drop"]
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_MAX_RETRIES = 2
+
+
+class Secret:
+    """A string that never shows itself in a repr, str, log line or traceback."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        object.__setattr__(self, "_value", value)
+
+    def get_secret_value(self) -> str:
+        value: str = object.__getattribute__(self, "_value")
+        return value
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Secret is immutable")
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    def __str__(self) -> str:
+        return "**********"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Secret):
+            import hmac
+
+            return hmac.compare_digest(self.get_secret_value(), other.get_secret_value())
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self.get_secret_value()))
+
+    def __bool__(self) -> bool:
+        return bool(self.get_secret_value())
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Secret cannot be pickled")
+
+
+@attrs.frozen
+class Timeouts:
+    """Seconds: ``connect`` to open a connection, ``total`` for read/write/pool each."""
+
+    total: float = DEFAULT_TIMEOUT
+    connect: float = DEFAULT_CONNECT_TIMEOUT
+
+    @classmethod
+    def coerce(cls, value: float | Timeouts | None) -> Timeouts:
+        if value is None:
+            return cls()
+        if isinstance(value, Timeouts):
+            return value
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise ConfigurationError(f"timeout must be a positive number of seconds, got {value!r}")
+        return cls(total=float(value), connect=min(DEFAULT_CONNECT_TIMEOUT, float(value)))
+
+
+@attrs.frozen
+class Settings:
+    """Everything a client needs, resolved. The key is a :class:`Secret`."""
+
+    provider: str
+    api_key: Secret = attrs.field(repr=False)
+    base_url: str
+    timeout: Timeouts = Timeouts()
+    max_retries: int = DEFAULT_MAX_RETRIES
+    on_unsupported: OnUnsupported = "error"
+
+
+def load_file_config(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Read ``callswitch.toml``; an absent default file is an empty config."""
+    explicit = path is not None or "CALLSWITCH_CONFIG" in os.environ
+    target = Path(path or os.environ.get("CALLSWITCH_CONFIG") or "callswitch.toml")
+    if not target.is_file():
+        if explicit:
+            raise ConfigurationError(f"config file {target} does not exist")
+        return {}
+    try:
+        with target.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"config file {target} is not valid TOML: {exc}") from exc
+
+
+def _pick(*values: Any) -> Any:
+    for value in values:
+        if value is not None:
+            return value
+    return None
+
+
+def choose_provider(provider: str | None, file_config: Mapping[str, Any]) -> str:
+    """The provider name from the argument, ``CALLSWITCH_PROVIDER`` or the file."""
+    name = _pick(
+        provider, os.environ.get("CALLSWITCH_PROVIDER") or None, file_config.get("provider")
+    )
+    if not name:
+        raise ConfigurationError(
+            "no provider chosen: pass one (callswitch.connect('retell')), set "
+            'CALLSWITCH_PROVIDER, or set provider = "..." in callswitch.toml'
+        )
+    if not isinstance(name, str):
+        raise ConfigurationError(f"provider must be a string, got {name!r}")
+    return name
+
+
+def resolve_settings(
+    name: str,
+    *,
+    api_key: str | Secret | None,
+    base_url: str | None,
+    timeout: float | Timeouts | None,
+    max_retries: int | None,
+    on_unsupported: str | None,
+    default_base_url: str,
+    api_key_env: str,
+    file_config: Mapping[str, Any],
+) -> Settings:
+    """Merge arguments, environment and file into :class:`Settings` for provider ``name``.
+
+    ``default_base_url`` and ``api_key_env`` are what the provider's plugin declares.
+    """
+    env = os.environ
+    file_cfg = file_config
+    per_provider = file_cfg.get("providers", {}).get(name, {})
+    if not isinstance(per_provider, dict):
+        raise ConfigurationError(f"[providers.{name}] in callswitch.toml must be a table")
+
+    url = _pick(
+        base_url,
+        env.get("CALLSWITCH_BASE_URL") or None,
+        per_provider.get("base_url"),
+        default_base_url,
+    )
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise ConfigurationError(f"base_url must be an http(s) URL, got {url!r}")
+
+    key_var = per_provider.get("api_key_env") or api_key_env
+    if "api_key" in per_provider or "api_key" in file_cfg:
+        raise ConfigurationError(
+            "callswitch.toml must not hold API keys; set "
+            f"{key_var} in the environment (or api_key_env to name another variable)"
+        )
+    key = api_key if api_key is not None else env.get(key_var)
+    key_value = key.get_secret_value() if isinstance(key, Secret) else key or ""
+    if not isinstance(key_value, str) or not key_value.strip():
+        raise ConfigurationError(
+            f"no API key for {name}: pass api_key= to connect() or set {key_var}"
+        )
+
+    retries = _pick(
+        max_retries,
+        per_provider.get("max_retries"),
+        file_cfg.get("max_retries"),
+        DEFAULT_MAX_RETRIES,
+    )
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise ConfigurationError(f"max_retries must be a whole number >= 0, got {retries!r}")
+
+    policy = _pick(
+        on_unsupported, per_provider.get("on_unsupported"), file_cfg.get("on_unsupported"), "error"
+    )
+    if policy not in ("error", "drop"):
+        raise ConfigurationError(f'on_unsupported must be "error" or "drop", got {policy!r}')
+
+    timeouts = Timeouts.coerce(_pick(timeout, per_provider.get("timeout"), file_cfg.get("timeout")))
+    return Settings(
+        provider=name,
+        api_key=Secret(key_value.strip()),
+        base_url=url.rstrip("/"),
+        timeout=timeouts,
+        max_retries=retries,
+        on_unsupported=policy,
+    )

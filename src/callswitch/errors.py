@@ -1,0 +1,188 @@
+"""The exceptions callswitch raises.
+
+Every exception derives from :class:`CallswitchError`, so one ``except`` catches
+them all. The tree::
+
+    CallswitchError
+    +-- ConfigurationError            missing key, unknown provider, broken plugin
+    +-- InvalidRequestError           bad input, caught before anything is sent (ValueError)
+    |   +-- UnsupportedCapabilityError  the provider lacks a capability the request needs
+    +-- InvalidSignatureError         a webhook whose signature does not verify (ValueError)
+    +-- ProviderError                 the vendor answered with an error
+    |   +-- AuthenticationError       401
+    |   +-- PermissionDeniedError     403
+    |   +-- NotFoundError             404 (and vendor-specific "unknown id" answers)
+    |   +-- InvalidCallStateError     the call is not in a state that allows the action
+    |   +-- RateLimitError            429, with ``retry_after`` in seconds when known
+    |   +-- ServerError               5xx
+    +-- TransportError                connection failure or timeout; nothing usable came back
+        +-- OutcomeUnknownError       a request that is not safe to repeat may have been applied
+
+Misuse (``InvalidRequestError``) subclasses :class:`ValueError`, so code that already
+catches ``ValueError`` for bad input keeps working.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "AuthenticationError",
+    "CallswitchError",
+    "ConfigurationError",
+    "InvalidCallStateError",
+    "InvalidRequestError",
+    "InvalidSignatureError",
+    "NotFoundError",
+    "OutcomeUnknownError",
+    "PermissionDeniedError",
+    "ProviderError",
+    "RateLimitError",
+    "ServerError",
+    "TransportError",
+    "UnsupportedCapabilityError",
+    "UnsupportedCapabilityWarning",
+    "error_class_for_status",
+]
+
+
+class CallswitchError(Exception):
+    """Root of every error callswitch raises."""
+
+
+class ConfigurationError(CallswitchError):
+    """The client cannot be set up: no key, unknown provider, a broken plugin."""
+
+
+class InvalidRequestError(CallswitchError, ValueError):
+    """The input is invalid; nothing was sent."""
+
+
+class UnsupportedCapabilityError(InvalidRequestError):
+    """The request needs capabilities the provider does not have; nothing was sent."""
+
+    def __init__(self, provider: str, capabilities: tuple[str, ...], detail: str = "") -> None:
+        self.provider = provider
+        self.capabilities = capabilities
+        names = ", ".join(capabilities)
+        message = (
+            f"{provider} does not support {names}. Nothing was sent. "
+            f"Check client.supports(...) before asking, remove the field, or connect with "
+            f'on_unsupported="drop" to send the supported part and get the rest in '
+            f"result.dropped."
+        )
+        if detail:
+            message = f"{message} {detail}"
+        super().__init__(message)
+
+
+class UnsupportedCapabilityWarning(UserWarning):
+    """Emitted when ``on_unsupported="drop"`` removed fields from a request."""
+
+
+class InvalidSignatureError(CallswitchError, ValueError):
+    """A webhook request failed verification; its body was not parsed."""
+
+
+class ProviderError(CallswitchError):
+    """The vendor answered with an error status.
+
+    ``message`` is the vendor's own message, ``code`` its error code when it sends
+    one, ``request_id`` its request id when it sends one, and ``body`` the raw
+    response text (decoded, never parsed further).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        status_code: int | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+        body: str | None = None,
+    ) -> None:
+        self.message = message
+        self.provider = provider
+        self.status_code = status_code
+        self.code = code
+        self.request_id = request_id
+        self.body = body
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        parts = [f"{self.provider}"]
+        if self.status_code is not None:
+            parts.append(f"HTTP {self.status_code}")
+        head = " ".join(parts)
+        text = f"{head}: {self.message}"
+        if self.code:
+            text += f" (code {self.code})"
+        if self.request_id:
+            text += f" [request id {self.request_id}]"
+        return text
+
+
+class AuthenticationError(ProviderError):
+    """The vendor rejected the API key (401)."""
+
+
+class PermissionDeniedError(ProviderError):
+    """The key is valid but not allowed to do this (403)."""
+
+
+class NotFoundError(ProviderError):
+    """The call (or other resource) does not exist for this key."""
+
+
+class InvalidCallStateError(ProviderError):
+    """The call's state does not allow this action (for example, control of an ended call)."""
+
+
+class RateLimitError(ProviderError):
+    """The vendor is rate limiting this key (429). ``retry_after`` is in seconds, when known."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)
+
+
+class ServerError(ProviderError):
+    """The vendor failed (5xx)."""
+
+
+class TransportError(CallswitchError):
+    """The request did not complete: connection failure, timeout, dropped connection."""
+
+
+class OutcomeUnknownError(TransportError):
+    """A request that is not safe to repeat may or may not have been applied.
+
+    callswitch does not retry it, so that a call is never dialled twice and a context is
+    never injected twice. ``method``, ``url`` and ``json`` describe what was sent (never
+    the headers, which hold the key); check the call's state before trying again.
+    """
+
+    def __init__(self, message: str, *, method: str, url: str, json: Any = None) -> None:
+        self.method = method
+        self.url = url
+        self.json = json
+        super().__init__(message)
+
+
+_STATUS_CLASSES: dict[int, type[ProviderError]] = {
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: InvalidCallStateError,
+    429: RateLimitError,
+}
+
+
+def error_class_for_status(status_code: int) -> type[ProviderError]:
+    """The exception class for an HTTP error status, before any vendor-specific refinement."""
+    if status_code in _STATUS_CLASSES:
+        return _STATUS_CLASSES[status_code]
+    if status_code >= 500:
+        return ServerError
+    return ProviderError

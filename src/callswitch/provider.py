@@ -1,0 +1,269 @@
+"""What a provider plugin gives callswitch: a :class:`ProviderSpec` and an :class:`Adapter`.
+
+A plugin registers a :class:`ProviderSpec` through the ``register_providers`` hook
+(see :mod:`callswitch.hookspecs`). The spec is light data: the adapter class, the
+emulator and the webhook rules are named by ``"module:attribute"`` strings and only
+imported when first used, so that importing callswitch and listing providers stays fast.
+
+An :class:`Adapter` is pure translation. Each operation is a plan (see
+:mod:`callswitch.http`): it yields request descriptions and turns responses into
+neutral results. It never opens a socket, sleeps, retries or reads configuration.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Mapping
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import attrs
+
+from callswitch.capabilities import Capabilities
+from callswitch.errors import (
+    ConfigurationError,
+    InvalidRequestError,
+    ProviderError,
+    RateLimitError,
+    error_class_for_status,
+)
+from callswitch.http import Page, Plan, Response
+from callswitch.models import (
+    Call,
+    CallUpdate,
+    ControlResult,
+    LiveControl,
+    NewPhoneCall,
+    NewWebCall,
+    UpdateResult,
+)
+
+__all__ = [
+    "HOOK_API_VERSION",
+    "Adapter",
+    "ErrorDetails",
+    "ProviderSpec",
+    "check_call_id",
+    "load_object",
+    "merge_options",
+    "parse_retry_after",
+]
+
+#: Version of the plugin interface this callswitch implements. A spec declaring a newer
+#: version than this is refused with a clear message; older versions keep working.
+HOOK_API_VERSION = 1
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._:~-]+$")
+
+
+def check_call_id(call_id: object) -> str:
+    """A call id safe to put in a URL path, or InvalidRequestError."""
+    if not isinstance(call_id, str) or not call_id:
+        raise InvalidRequestError(f"call_id must be a non-empty string, got {call_id!r}")
+    if not _SAFE_ID.match(call_id) or call_id in {".", ".."}:
+        raise InvalidRequestError(
+            f"call_id {call_id!r} contains characters that are not allowed in an id "
+            "(only letters, digits and . _ : ~ - are); pass the id exactly as the vendor gave it"
+        )
+    return quote(call_id, safe="")
+
+
+def merge_options(
+    provider: str, body: dict[str, Any], options: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """Add vendor-specific ``provider_options`` to a request body.
+
+    A key the neutral model already set is refused rather than overwritten.
+    """
+    if not options:
+        return body
+    clash = sorted(set(options) & set(body))
+    if clash:
+        raise InvalidRequestError(
+            f"provider_options[{provider!r}] sets {', '.join(clash)}, which callswitch already "
+            "sets from the neutral fields; set it through the neutral field instead"
+        )
+    return {**body, **options}
+
+
+def parse_retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` or ``retry-after`` (seconds or HTTP date)."""
+    raw_ms = headers.get("retry-after-ms")
+    if raw_ms:
+        try:
+            return max(0.0, float(raw_ms) / 1000.0)
+        except ValueError:
+            pass
+    raw = headers.get("retry-after")
+    if not raw:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    from datetime import UTC, datetime
+    from email.utils import parsedate_to_datetime  # rare path: keep out of import time
+
+    try:
+        when = parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+@attrs.frozen
+class ErrorDetails:
+    """What an adapter read from a vendor error body."""
+
+    message: str
+    code: str | None = None
+    request_id: str | None = None
+    retry_after: float | None = None
+    #: Override the class picked from the status code (e.g. Retell's 422 for unknown ids).
+    error_class: type[ProviderError] | None = None
+
+
+class Adapter:
+    """Base class for provider adapters. Subclasses override the operations they declare.
+
+    The client checks the provider's declared capabilities before calling an operation,
+    so an operation a provider declares unsupported is never called. An adapter instance
+    lives as long as its client, so it may cache per-call facts (a control URL, say).
+    """
+
+    #: The provider's name, as registered.
+    name: ClassVar[str]
+    #: Page size used by ``calls.list`` when the caller does not ask for fewer.
+    default_page_size: ClassVar[int] = 100
+
+    def __init__(self, capabilities: Capabilities) -> None:
+        self.capabilities = capabilities
+
+    # -- authentication ---------------------------------------------------------------
+    def auth_headers(self, api_key: str) -> dict[str, str]:
+        """Headers that carry the key. Bearer auth unless the vendor says otherwise."""
+        return {"Authorization": f"Bearer {api_key}"}
+
+    # -- operations -------------------------------------------------------------------
+    def get(self, call_id: str) -> Plan[Call]:
+        raise NotImplementedError
+
+    def list_page(
+        self, *, filters: Mapping[str, Any], page_size: int, cursor: Any
+    ) -> Plan[Page[Call]]:
+        raise NotImplementedError
+
+    def create_phone(self, new: NewPhoneCall, options: Mapping[str, Any]) -> Plan[Call]:
+        raise NotImplementedError
+
+    def create_web(self, new: NewWebCall, options: Mapping[str, Any]) -> Plan[Call]:
+        raise NotImplementedError
+
+    def update(
+        self, call_id: str, update: CallUpdate, options: Mapping[str, Any]
+    ) -> Plan[UpdateResult]:
+        raise NotImplementedError
+
+    def control(
+        self, call_id: str, control: LiveControl, options: Mapping[str, Any]
+    ) -> Plan[ControlResult]:
+        raise NotImplementedError
+
+    def end(self, call_id: str) -> Plan[None]:
+        raise NotImplementedError
+
+    def delete(self, call_id: str) -> Plan[None]:
+        raise NotImplementedError
+
+    # -- errors -----------------------------------------------------------------------
+    def error_details(self, response: Response) -> ErrorDetails:
+        """Read the vendor's error body. The default takes ``message`` or the raw text."""
+        message = response.text[:500] or f"HTTP {response.status_code}"
+        try:
+            data = response.json()
+        except ProviderError:
+            data = None
+        if isinstance(data, dict) and isinstance(data.get("message"), str):
+            message = data["message"]
+        return ErrorDetails(message=message)
+
+    def error_for(self, response: Response) -> ProviderError:
+        """The exception for an error response: the class from the status, refined by the
+        vendor's body."""
+        details = self.error_details(response)
+        cls = details.error_class or error_class_for_status(response.status_code)
+        common: dict[str, Any] = {
+            "provider": self.name,
+            "status_code": response.status_code,
+            "code": details.code,
+            "request_id": details.request_id,
+            "body": response.text[:2000],
+        }
+        if issubclass(cls, RateLimitError):
+            retry_after = details.retry_after
+            if retry_after is None:
+                retry_after = parse_retry_after(response.headers)
+            return cls(details.message, retry_after=retry_after, **common)
+        return cls(details.message, **common)
+
+
+@attrs.frozen
+class ProviderSpec:
+    """A provider, as a plugin registers it.
+
+    ``adapter``, ``emulator`` and ``webhooks`` are ``"module:attribute"`` strings, imported
+    on first use. ``api_key_env`` is the environment variable holding the key.
+    """
+
+    name: str
+    adapter: str
+    capabilities: Capabilities
+    default_base_url: str
+    api_key_env: str
+    emulator: str | None = None
+    webhooks: str | None = None
+    description: str = ""
+    hook_api_version: int = HOOK_API_VERSION
+    #: Filled by the registry: the distribution and version that provided the plugin.
+    package: str = ""
+    version: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if not re.fullmatch(r"[a-z][a-z0-9_-]*", self.name):
+            raise ConfigurationError(
+                f"provider name {self.name!r} must be lower case letters, digits, - or _"
+            )
+        if self.capabilities.provider != self.name:
+            raise ConfigurationError(
+                f"provider {self.name!r} registered capabilities declared for "
+                f"{self.capabilities.provider!r}"
+            )
+        if self.hook_api_version > HOOK_API_VERSION:
+            raise ConfigurationError(
+                f"provider {self.name!r} needs callswitch plugin API version "
+                f"{self.hook_api_version}, this callswitch has {HOOK_API_VERSION}; "
+                "upgrade callswitch"
+            )
+
+    def load_adapter(self) -> type[Adapter]:
+        cls = load_object(self.adapter, self.name)
+        if not (isinstance(cls, type) and issubclass(cls, Adapter)):
+            raise ConfigurationError(
+                f"provider {self.name!r}: {self.adapter} is not an Adapter subclass"
+            )
+        return cls
+
+
+def load_object(target: str, provider: str) -> Any:
+    """Import ``"module:attribute"``; a failure names the provider and the target."""
+    module_name, _, attr = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+        return getattr(module, attr) if attr else module
+    except Exception as exc:
+        raise ConfigurationError(
+            f"provider {provider!r}: could not load {target} ({type(exc).__name__}: {exc})"
+        ) from exc

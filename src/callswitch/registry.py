@@ -1,0 +1,192 @@
+"""Provider discovery: entry points in the ``callswitch.providers`` group, loaded lazily.
+
+Listing names reads entry-point metadata only; a plugin module is imported the first
+time its provider is used, and only once. Built-in providers are found exactly like
+third-party ones. A plugin that fails to load is reported by name and does not affect
+the others.
+"""
+
+from __future__ import annotations
+
+import threading
+from importlib.metadata import EntryPoint, entry_points
+
+import pluggy
+
+from callswitch import hookspecs
+from callswitch.capabilities import CapabilityMatrix
+from callswitch.errors import ConfigurationError
+from callswitch.provider import ProviderSpec
+
+__all__ = ["ENTRY_POINT_GROUP", "Registry", "default_registry"]
+
+ENTRY_POINT_GROUP = "callswitch.providers"
+
+
+class Registry:
+    """Providers known to one process. Most code uses :func:`default_registry`."""
+
+    def __init__(self, group: str = ENTRY_POINT_GROUP) -> None:
+        self._group = group
+        self._lock = threading.RLock()
+        self._pm = pluggy.PluginManager("callswitch")
+        self._pm.add_hookspecs(hookspecs)
+        self._entry_points: dict[str, EntryPoint] | None = None
+        self._specs: dict[str, ProviderSpec] = {}
+        self._failed: dict[str, ConfigurationError] = {}
+
+    # -- discovery ----------------------------------------------------------------------
+    def _eps(self) -> dict[str, EntryPoint]:
+        if self._entry_points is None:
+            found: dict[str, EntryPoint] = {}
+            for ep in entry_points(group=self._group):
+                # The first distribution on sys.path wins, as for any import.
+                found.setdefault(ep.name, ep)
+            self._entry_points = found
+        return self._entry_points
+
+    def names(self) -> tuple[str, ...]:
+        """Installed and registered provider names, sorted, without importing any plugin."""
+        with self._lock:
+            return tuple(sorted(set(self._eps()) | set(self._specs)))
+
+    def register_plugin(self, plugin: object, name: str | None = None) -> None:
+        """Register a plugin object (a module or instance with hook implementations) now.
+
+        For tests and for applications that ship a provider without packaging it.
+        """
+        with self._lock:
+            self._collect(plugin, name or str(getattr(plugin, "__name__", repr(plugin))), None)
+
+    def unregister(self, provider: str) -> None:
+        """Forget a provider registered with :meth:`register_plugin`."""
+        with self._lock:
+            self._specs.pop(provider, None)
+            self._failed.pop(provider, None)
+
+    def _collect(self, plugin: object, plugin_name: str, ep: EntryPoint | None) -> list[str]:
+        specs: list[ProviderSpec] = []
+
+        def register(spec: ProviderSpec) -> None:
+            if not isinstance(spec, ProviderSpec):
+                raise ConfigurationError(
+                    f"plugin {plugin_name} registered {spec!r}; register() takes a ProviderSpec"
+                )
+            specs.append(spec)
+
+        try:
+            self._pm.register(plugin, name=f"{plugin_name}:{id(plugin)}")
+        except ValueError as exc:
+            raise ConfigurationError(f"plugin {plugin_name} is registered already: {exc}") from exc
+        try:
+            impls = self._pm.hook.register_providers.get_hookimpls()
+            own = [impl for impl in impls if impl.plugin is plugin]
+            if not own:
+                raise ConfigurationError(
+                    f"plugin {plugin_name} implements no register_providers hook; decorate a "
+                    "register_providers(register) function with callswitch.hookspecs.hookimpl"
+                )
+            for impl in own:
+                impl.function(register=register)
+        except ConfigurationError:
+            raise
+        except Exception as exc:
+            raise ConfigurationError(
+                f"plugin {plugin_name} failed while registering providers "
+                f"({type(exc).__name__}: {exc})"
+            ) from exc
+        finally:
+            self._pm.unregister(plugin)
+        names = []
+        for spec in specs:
+            if spec.name in self._specs:
+                raise ConfigurationError(
+                    f"plugin {plugin_name} registers provider {spec.name!r}, which "
+                    f"{self._specs[spec.name].package or 'another plugin'} registered already; "
+                    "uninstall one of them"
+                )
+            if ep is not None and ep.dist is not None:
+                spec = _with_dist(spec, ep)
+            self._specs[spec.name] = spec
+            names.append(spec.name)
+        return names
+
+    def _load_entry_point(self, name: str) -> None:
+        ep = self._eps()[name]
+        dist = ep.dist.name if ep.dist is not None else "unknown distribution"
+        try:
+            module = ep.load()
+        except Exception as exc:
+            raise ConfigurationError(
+                f"provider plugin {name!r} ({ep.value}, from {dist}) failed to import: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+        registered = self._collect(module, f"{ep.value} (from {dist})", ep)
+        if name not in registered:
+            raise ConfigurationError(
+                f"provider plugin {ep.value} (from {dist}) is installed under the entry-point "
+                f"name {name!r} but registered {registered or 'nothing'}; the entry-point name "
+                "must be the provider name"
+            )
+
+    # -- lookup -------------------------------------------------------------------------
+    def get(self, name: str) -> ProviderSpec:
+        """The spec for ``name``, loading its plugin on first use."""
+        with self._lock:
+            if name in self._specs:
+                return self._specs[name]
+            if name in self._failed:
+                raise self._failed[name]
+            if name not in self._eps():
+                installed = ", ".join(self.names()) or "none"
+                raise ConfigurationError(
+                    f"unknown provider {name!r}; installed providers: {installed}. "
+                    "Install the provider's plugin package or fix the name"
+                )
+            try:
+                self._load_entry_point(name)
+            except ConfigurationError as exc:
+                self._failed[name] = exc
+                raise
+            return self._specs[name]
+
+    def all(self) -> tuple[ProviderSpec, ...]:
+        """Every provider that loads. Broken plugins are skipped; see :meth:`errors`."""
+        specs = []
+        for name in self.names():
+            try:
+                specs.append(self.get(name))
+            except ConfigurationError:
+                continue
+        return tuple(specs)
+
+    def errors(self) -> dict[str, ConfigurationError]:
+        """Plugins that failed to load, by provider name (after :meth:`all` or :meth:`get`)."""
+        with self._lock:
+            return dict(self._failed)
+
+    def capability_matrix(self) -> CapabilityMatrix:
+        return CapabilityMatrix(tuple(spec.capabilities for spec in self.all()))
+
+
+def _with_dist(spec: ProviderSpec, ep: EntryPoint) -> ProviderSpec:
+    import attrs
+
+    assert ep.dist is not None
+    return attrs.evolve(
+        spec, package=spec.package or ep.dist.name, version=spec.version or ep.dist.version
+    )
+
+
+_default: Registry | None = None
+_default_lock = threading.Lock()
+
+
+def default_registry() -> Registry:
+    """The process-wide registry of installed providers."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = Registry()
+    return _default
