@@ -18,7 +18,7 @@ from callswitch.models import (
     NewWebCall,
     UpdateResult,
 )
-from callswitch.provider import Adapter, ProviderSpec
+from callswitch.provider import Adapter, ProviderSpec, merge_options
 
 NAME = "fake"
 UNSUPPORTED = {
@@ -60,7 +60,7 @@ class FakeAdapter(Adapter):
         return Page(items, nxt)
 
     def create_phone(self, new: NewPhoneCall, options: Mapping[str, Any]) -> Plan[Call]:
-        body = {"to": new.to_number, **options}
+        body = merge_options(NAME, {"to": new.to_number}, options)
         response = yield Request("POST", "/calls", json=body, safety=Safety.UNSAFE)
         return to_call(response.json_object())
 

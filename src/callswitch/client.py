@@ -62,10 +62,37 @@ ProviderOptions = Mapping[str, Mapping[str, Any]] | None
 
 
 def _redact_url(url: str) -> str:
-    """The URL for logs and errors. Absolute URLs from a vendor (a control URL) may be
-    credentials themselves, so only their scheme and host are shown."""
+    """Scheme and host only: for absolute URLs a vendor handed out (a control URL), which
+    may be credentials themselves."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}/..." if parts.path not in ("", "/") else url
+    return f"{parts.scheme}://{parts.netloc}/..."
+
+
+class _HideCredentialUrls(logging.Filter):
+    """Redacts credential URLs (absolute, unauthenticated plan URLs) from httpx's log lines.
+
+    httpx logs every request URL at INFO; a control URL in a log is a way into a live call.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.urls and isinstance(record.args, tuple):
+            record.args = tuple(
+                _redact_url(str(arg)) if str(arg) in self.urls else arg for arg in record.args
+            )
+        return True
+
+    def remember(self, url: str) -> None:
+        if len(self.urls) > 10_000:  # bounded: old calls' URLs are dead anyway
+            self.urls.clear()
+        self.urls.add(url)
+
+
+_credential_urls = _HideCredentialUrls()
+logging.getLogger("httpx").addFilter(_credential_urls)
 
 
 class _Engine:
@@ -141,7 +168,16 @@ class _Engine:
 
     # -- HTTP -----------------------------------------------------------------------------
     def url_for(self, request: Request) -> str:
-        return request.path if request.is_absolute else self.settings.base_url + request.path
+        if request.is_absolute:
+            if not request.authenticate:
+                _credential_urls.remember(request.path)
+            return request.path
+        return self.settings.base_url + request.path
+
+    def shown_url(self, request: Request) -> str:
+        """The URL as logs and errors show it."""
+        url = self.url_for(request)
+        return _redact_url(url) if request.is_absolute else url
 
     def headers_for(self, request: Request) -> dict[str, str]:
         headers = dict(self._base_headers)
@@ -167,14 +203,14 @@ class _Engine:
                 "%s %s %s -> %s in %.1f ms (attempt %d)",
                 self.spec.name,
                 request.method,
-                _redact_url(self.url_for(request)),
+                self.shown_url(request),
                 status,
                 (time.monotonic() - started) * 1000,
                 attempt,
             )
 
     def transport_error(self, request: Request, exc: Exception) -> TransportError:
-        url = _redact_url(self.url_for(request))
+        url = self.shown_url(request)
         what = f"{request.method} {url}"
         if request.safety is Safety.UNSAFE and not never_sent(exc):
             return OutcomeUnknownError(

@@ -1,0 +1,217 @@
+"""The client's own rules: unsupported-field policy, provider_options, ids, sync = async."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+import callswitch
+from callswitch import CallUpdate, DataStorage, LiveControl
+from callswitch.errors import (
+    InvalidRequestError,
+    UnsupportedCapabilityError,
+    UnsupportedCapabilityWarning,
+)
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def _never(request: httpx.Request) -> httpx.Response:
+    raise AssertionError(f"nothing should be sent, got {request.method} {request.url}")
+
+
+def _client(provider: str, handler: Handler = _never, **kw: object) -> callswitch.Client:
+    http = httpx.Client(transport=httpx.MockTransport(handler))
+    return callswitch.connect(provider, api_key="k-secret", http_client=http, **kw)  # type: ignore[arg-type]
+
+
+def _echo(request: httpx.Request) -> httpx.Response:
+    body = json.loads(request.content or b"{}")
+    return httpx.Response(200, json={"id": "c1", "status": "ongoing", "echo": body})
+
+
+def test_supports_answers_from_declarations(fake_provider: str) -> None:
+    client = _client(fake_provider)
+    assert client.provider == "fake"
+    assert client.supports("control.inject_context") is True
+    assert client.supports(callswitch.Capability.CONTROL_SAY) is False
+    assert len(list(client.capabilities)) == len(callswitch.Capability)
+
+
+def test_unsupported_field_refused_before_sending(fake_provider: str) -> None:
+    client = _client(fake_provider)
+    with pytest.raises(UnsupportedCapabilityError) as info:
+        client.calls.control("c1", LiveControl(inject_context="x", say="hi", mute_assistant=True))
+    assert info.value.capabilities == ("control.say", "control.mute")
+    assert "fake does not support control.say, control.mute" in str(info.value)
+
+
+def test_drop_policy_sends_the_rest_and_reports(fake_provider: str) -> None:
+    sent: list[dict[str, object]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content))
+        return httpx.Response(200, json={})
+
+    client = _client(fake_provider, handler, on_unsupported="drop")
+    with pytest.warns(UnsupportedCapabilityWarning, match="control.say"):
+        result = client.calls.control("c1", LiveControl(inject_context="x", say="hi"))
+    assert sent == [{"inject_context": "x"}]
+    assert result.applied == ("control.inject_context",)
+    assert result.dropped == ("control.say",)
+
+
+def test_drop_everything_sends_nothing(fake_provider: str) -> None:
+    client = _client(fake_provider, on_unsupported="drop")
+    with pytest.warns(UnsupportedCapabilityWarning):
+        result = client.calls.update("c1", CallUpdate(greeting="hello"))
+    assert result.dropped == ("update.greeting",)
+    assert result.applied == ()
+    assert result.call is None
+
+
+def test_privacy_field_never_dropped(fake_provider: str) -> None:
+    client = _client(fake_provider, on_unsupported="drop")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(UnsupportedCapabilityError, match="never dropped"):
+            client.calls.update("c1", CallUpdate(recording_enabled=False, name="n"))
+
+
+def test_update_sends_supported_fields(fake_provider: str) -> None:
+    client = _client(fake_provider, _echo)
+    result = client.calls.update(
+        "c1", CallUpdate(metadata={"a": 1}, data_storage=DataStorage.BASIC_ATTRIBUTES_ONLY)
+    )
+    assert result.call is not None
+    assert result.call.raw["echo"] == {
+        "metadata": {"a": 1},
+        "data_storage": "basic_attributes_only",
+    }
+    assert result.applied == ("update.metadata", "update.data_storage")
+
+
+def test_empty_update_refused(fake_provider: str) -> None:
+    with pytest.raises(InvalidRequestError, match="sets no field"):
+        _client(fake_provider).calls.update("c1", CallUpdate())
+
+
+def test_wrong_input_type_refused(fake_provider: str) -> None:
+    with pytest.raises(InvalidRequestError, match="takes a CallUpdate"):
+        _client(fake_provider).calls.update("c1", {"name": "x"})  # type: ignore[arg-type]
+    with pytest.raises(InvalidRequestError, match="takes a LiveControl"):
+        _client(fake_provider).calls.control("c1", CallUpdate(name="x"))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad_id", ["", "../admin", "a/b", "a b", "c?x=1", "%2e%2e", ".."])
+def test_path_unsafe_ids_refused(fake_provider: str, bad_id: str) -> None:
+    client = _client(fake_provider)
+    with pytest.raises(InvalidRequestError, match="call_id"):
+        client.calls.get(bad_id)
+    with pytest.raises(InvalidRequestError, match="call_id"):
+        client.calls.control(bad_id, LiveControl(inject_context="x"))
+
+
+def test_non_string_id_refused(fake_provider: str) -> None:
+    with pytest.raises(InvalidRequestError, match="non-empty string"):
+        _client(fake_provider).calls.get(123)  # type: ignore[arg-type]
+
+
+def test_unsupported_operation_refused(fake_provider: str) -> None:
+    with pytest.raises(UnsupportedCapabilityError, match="calls.delete"):
+        _client(fake_provider).calls.delete("c1")
+
+
+def test_provider_options_merge_and_clash(fake_provider: str) -> None:
+    seen: list[dict[str, object]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(json.loads(request.content))
+        return httpx.Response(201, json={"id": "c9", "status": "queued"})
+
+    client = _client(fake_provider, handler)
+    client.calls.create_phone(
+        to_number="+14155550123",
+        provider_options={"fake": {"extra": 1}, "other": {"ignored": True}},
+    )
+    assert seen == [{"to": "+14155550123", "extra": 1}]
+    with pytest.raises(InvalidRequestError, match="already sets from the neutral"):
+        client.calls.create_phone(to_number="+14155550123", provider_options={"fake": {"to": "x"}})
+    assert len(seen) == 1
+
+
+def test_unknown_list_filter_refused(fake_provider: str) -> None:
+    with pytest.raises(InvalidRequestError, match="unknown list filter colour"):
+        _client(fake_provider).calls.list(colour="red")
+
+
+def test_negative_limit_refused(fake_provider: str) -> None:
+    with pytest.raises(InvalidRequestError, match="limit"):
+        _client(fake_provider).calls.list(limit=-1)
+
+
+def _pages(request: httpx.Request) -> httpx.Response:
+    offset = int(request.url.params["offset"])
+    data = [{"id": f"c{offset + i}"} for i in range(2)]
+    return httpx.Response(200, json={"data": data, "more": offset < 6})
+
+
+def test_list_is_lazy(fake_provider: str) -> None:
+    count = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal count
+        count += 1
+        return _pages(request)
+
+    client = _client(fake_provider, handler)
+    iterator = client.calls.list()
+    assert count == 0
+    first = next(iterator)
+    assert (first.id, count) == ("c0", 1)
+    assert [c.id for c in client.calls.list(limit=3)] == ["c0", "c1", "c2"]
+    assert count == 3
+    assert len(list(client.calls.list())) == 8
+
+
+def test_list_limit_zero_sends_nothing(fake_provider: str) -> None:
+    assert list(_client(fake_provider).calls.list(limit=0)) == []
+
+
+@pytest.mark.anyio
+async def test_async_matches_sync(fake_provider: str) -> None:
+    sync = _client(fake_provider, _pages)
+    http = httpx.AsyncClient(transport=httpx.MockTransport(_pages))
+    aclient = callswitch.connect_async(fake_provider, api_key="k", http_client=http)
+    async_ids = [c async for c in aclient.calls.list(limit=5)]
+    assert async_ids == list(sync.calls.list(limit=5))
+    echo = httpx.AsyncClient(transport=httpx.MockTransport(_echo))
+    aclient = callswitch.connect_async(fake_provider, api_key="k", http_client=echo)
+    sync = _client(fake_provider, _echo)
+    update = CallUpdate(metadata={"x": "y"})
+    assert await aclient.calls.update("c1", update) == sync.calls.update("c1", update)
+    control = LiveControl(inject_context="hello", trigger_response=True)
+    assert await aclient.calls.control("c1", control) == sync.calls.control("c1", control)
+    assert await aclient.calls.get("c1") == sync.calls.get("c1")
+    await http.aclose()
+    await echo.aclose()
+
+
+def test_caller_http_client_not_closed(fake_provider: str) -> None:
+    http = httpx.Client(transport=httpx.MockTransport(_echo))
+    with callswitch.connect(fake_provider, api_key="k", http_client=http) as client:
+        client.calls.get("c1")
+    assert not http.is_closed
+
+
+def test_with_options_shares_connections(fake_provider: str) -> None:
+    client = _client(fake_provider, _echo)
+    other = client.with_options(timeout=2, max_retries=0)
+    assert other._http is client._http
+    assert other._timeouts.total == 2.0
+    assert other._retry.max_retries == 0
+    assert client._retry.max_retries == 2

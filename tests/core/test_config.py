@@ -1,0 +1,138 @@
+"""Configuration: arguments beat environment beat callswitch.toml; clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import callswitch
+from callswitch.config import Secret
+from callswitch.errors import ConfigurationError
+
+
+def test_missing_key_names_the_variable(fake_provider: str) -> None:
+    with pytest.raises(
+        ConfigurationError, match="no API key for fake: pass api_key= .* FAKE_API_KEY"
+    ):
+        callswitch.connect(fake_provider)
+
+
+def test_blank_key_is_missing(fake_provider: str) -> None:
+    with pytest.raises(ConfigurationError, match="FAKE_API_KEY"):
+        callswitch.connect(fake_provider, api_key="   ")
+
+
+def test_unknown_provider_lists_installed(fake_provider: str) -> None:
+    with pytest.raises(ConfigurationError, match=r"unknown provider 'nope'.*fake"):
+        callswitch.connect("nope", api_key="k")
+
+
+def test_no_provider_anywhere() -> None:
+    with pytest.raises(ConfigurationError, match="CALLSWITCH_PROVIDER"):
+        callswitch.connect(api_key="k")
+
+
+def test_env_provides_provider_key_and_url(
+    fake_provider: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CALLSWITCH_PROVIDER", fake_provider)
+    monkeypatch.setenv("FAKE_API_KEY", "env-key")
+    monkeypatch.setenv("CALLSWITCH_BASE_URL", "http://127.0.0.1:9/")
+    client = callswitch.connect()
+    assert client.provider == "fake"
+    assert client.base_url == "http://127.0.0.1:9"
+    assert client._engine.settings.api_key.get_secret_value() == "env-key"
+
+
+def test_arguments_beat_environment(fake_provider: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAKE_API_KEY", "env-key")
+    monkeypatch.setenv("CALLSWITCH_BASE_URL", "http://env.invalid")
+    client = callswitch.connect(fake_provider, api_key="arg-key", base_url="http://arg.invalid")
+    assert client.base_url == "http://arg.invalid"
+    assert client._engine.settings.api_key.get_secret_value() == "arg-key"
+
+
+def test_toml_file_is_read_and_env_beats_it(
+    fake_provider: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "callswitch.toml").write_text(
+        'provider = "fake"\nmax_retries = 5\non_unsupported = "drop"\ntimeout = 3\n'
+        '[providers.fake]\nbase_url = "http://file.invalid"\napi_key_env = "OTHER_KEY"\n'
+    )
+    monkeypatch.setenv("OTHER_KEY", "k-from-other")
+    client = callswitch.connect()
+    s = client._engine.settings
+    assert (client.provider, client.base_url, s.max_retries, s.on_unsupported) == (
+        "fake",
+        "http://file.invalid",
+        5,
+        "drop",
+    )
+    assert s.timeout.total == 3.0
+    assert s.api_key.get_secret_value() == "k-from-other"
+    monkeypatch.setenv("CALLSWITCH_BASE_URL", "http://env.invalid")
+    assert callswitch.connect().base_url == "http://env.invalid"
+
+
+def test_toml_must_not_hold_keys(fake_provider: str, tmp_path: Path) -> None:
+    (tmp_path / "callswitch.toml").write_text(
+        'provider = "fake"\n[providers.fake]\napi_key = "x"\n'
+    )
+    with pytest.raises(ConfigurationError, match="must not hold API keys"):
+        callswitch.connect()
+
+
+def test_named_config_file_must_exist(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("CALLSWITCH_CONFIG", str(tmp_path / "missing.toml"))
+    with pytest.raises(ConfigurationError, match="does not exist"):
+        callswitch.connect("fake", api_key="k")
+
+
+def test_bad_toml(tmp_path: Path) -> None:
+    (tmp_path / "callswitch.toml").write_text("provider = ")
+    with pytest.raises(ConfigurationError, match="not valid TOML"):
+        callswitch.connect(api_key="k")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"max_retries": -1}, "max_retries"),
+        ({"on_unsupported": "ignore"}, "on_unsupported"),
+        ({"timeout": 0}, "timeout"),
+        ({"base_url": "ftp://x"}, "base_url"),
+    ],
+)
+def test_bad_settings(fake_provider: str, kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        callswitch.connect(fake_provider, api_key="k", **kwargs)  # type: ignore[arg-type]
+
+
+def test_secret_hides_itself() -> None:
+    secret = Secret("sk-live-abcdef")
+    assert "abcdef" not in repr(secret)
+    assert "abcdef" not in str(secret)
+    assert "abcdef" not in f"{secret!r} {secret}"
+    assert secret == Secret("sk-live-abcdef")
+    assert secret.get_secret_value() == "sk-live-abcdef"
+    import pickle
+
+    with pytest.raises(TypeError):
+        pickle.dumps(secret)
+
+
+def test_secret_accepted_as_api_key(fake_provider: str) -> None:
+    client = callswitch.connect(fake_provider, api_key=Secret("k-1"))
+    assert client._engine.settings.api_key.get_secret_value() == "k-1"
+    assert "k-1" not in repr(client._engine.settings)
+    assert "k-1" not in repr(client)
+
+
+def test_wrong_http_client_kind(fake_provider: str) -> None:
+    import httpx
+
+    with pytest.raises(ConfigurationError, match="httpx.Client"):
+        callswitch.connect(fake_provider, api_key="k", http_client=httpx.AsyncClient())  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="httpx.AsyncClient"):
+        callswitch.connect_async(fake_provider, api_key="k", http_client=httpx.Client())  # type: ignore[arg-type]

@@ -1,0 +1,226 @@
+"""The one retry loop: what is retried, how often, and what is never sent twice."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+import httpx
+import pytest
+
+import callswitch
+from callswitch import CallUpdate, LiveControl
+from callswitch._retry import RetryPolicy
+from callswitch.errors import (
+    AuthenticationError,
+    OutcomeUnknownError,
+    ProviderError,
+    RateLimitError,
+    ServerError,
+    TransportError,
+)
+from callswitch.http import Safety
+
+
+class Script:
+    """A mock transport that answers from a script and counts what it received."""
+
+    def __init__(self, *steps: httpx.Response | Exception) -> None:
+        self.steps = list(steps)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        step = self.steps.pop(0) if len(self.steps) > 1 else self.steps[0]
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+
+def _client(provider: str, script: Script, **kw: object) -> callswitch.Client:
+    http = httpx.Client(transport=httpx.MockTransport(script))
+    return callswitch.connect(provider, api_key="k-live-123", http_client=http, **kw)  # type: ignore[arg-type]
+
+
+OK_CALL = httpx.Response(200, json={"id": "c1", "status": "ended"})
+
+
+def test_429_with_retry_after_is_waited_out_once(fake_provider: str) -> None:
+    script = Script(httpx.Response(429, headers={"Retry-After": "1"}, json={}), OK_CALL)
+    started = time.monotonic()
+    call = _client(fake_provider, script).calls.get("c1")
+    assert call.id == "c1"
+    assert len(script.requests) == 2
+    assert time.monotonic() - started >= 0.95
+
+
+def test_503_twice_then_200_on_update_takes_three_requests(fake_provider: str) -> None:
+    script = Script(httpx.Response(503), httpx.Response(503), OK_CALL)
+    result = _client(fake_provider, script).calls.update("c1", CallUpdate(name="x"))
+    assert result.call is not None
+    assert len(script.requests) == 3
+    assert {r.content for r in script.requests} == {b'{"name":"x"}'}
+
+
+def test_retries_are_bounded(fake_provider: str) -> None:
+    script = Script(httpx.Response(502, json={"message": "bad gateway"}))
+    with pytest.raises(ServerError, match="bad gateway") as info:
+        _client(fake_provider, script, max_retries=1).calls.get("c1")
+    assert info.value.status_code == 502
+    assert len(script.requests) == 2
+
+
+def test_zero_retries(fake_provider: str) -> None:
+    script = Script(httpx.Response(503))
+    with pytest.raises(ServerError):
+        _client(fake_provider, script, max_retries=0).calls.get("c1")
+    assert len(script.requests) == 1
+
+
+def test_dropped_connection_on_live_control_is_sent_once(fake_provider: str) -> None:
+    script = Script(httpx.RemoteProtocolError("peer closed connection mid-response"))
+    control = LiveControl(inject_context="caller is a VIP")
+    with pytest.raises(OutcomeUnknownError, match="may or may not have been applied") as info:
+        _client(fake_provider, script).calls.control("c1", control)
+    assert len(script.requests) == 1
+    assert info.value.json == {"inject_context": "caller is a VIP"}
+    assert info.value.method == "POST"
+    assert "k-live-123" not in str(info.value)
+
+
+def test_read_timeout_on_live_control_is_outcome_unknown(fake_provider: str) -> None:
+    script = Script(httpx.ReadTimeout("timed out"))
+    with pytest.raises(OutcomeUnknownError):
+        _client(fake_provider, script).calls.end("c1")
+    assert len(script.requests) == 1
+
+
+def test_500_on_live_control_is_not_retried(fake_provider: str) -> None:
+    script = Script(httpx.Response(500, json={"message": "boom"}), httpx.Response(200, json={}))
+    with pytest.raises(ServerError, match="boom"):
+        _client(fake_provider, script).calls.control(
+            "c1", LiveControl(say="x", end_call=True).model_copy(update={"say": None})
+        )
+    assert len(script.requests) == 1
+
+
+def test_503_on_live_control_is_not_retried(fake_provider: str) -> None:
+    script = Script(httpx.Response(503), httpx.Response(200, json={}))
+    with pytest.raises(ServerError):
+        _client(fake_provider, script).calls.control("c1", LiveControl(inject_context="x"))
+    assert len(script.requests) == 1
+
+
+def test_429_on_live_control_is_retried(fake_provider: str) -> None:
+    script = Script(httpx.Response(429, headers={"retry-after-ms": "10"}), httpx.Response(200))
+    result = _client(fake_provider, script).calls.control("c1", LiveControl(inject_context="x"))
+    assert result.applied == ("control.inject_context",)
+    assert len(script.requests) == 2
+
+
+def test_connect_error_on_live_control_is_retried(fake_provider: str) -> None:
+    script = Script(httpx.ConnectError("refused"), httpx.Response(200))
+    _client(fake_provider, script).calls.control("c1", LiveControl(inject_context="x"))
+    assert len(script.requests) == 2
+
+
+def test_connect_error_everywhere_becomes_transport_error(fake_provider: str) -> None:
+    script = Script(httpx.ConnectError("refused"))
+    with pytest.raises(TransportError, match="Check the network") as info:
+        _client(fake_provider, script, max_retries=1).calls.get("c1")
+    assert not isinstance(info.value, OutcomeUnknownError)
+    assert len(script.requests) == 2
+
+
+def test_read_error_on_get_is_retried(fake_provider: str) -> None:
+    script = Script(httpx.ReadError("reset"), OK_CALL)
+    assert _client(fake_provider, script).calls.get("c1").id == "c1"
+    assert len(script.requests) == 2
+
+
+def test_401_is_not_retried(fake_provider: str) -> None:
+    script = Script(httpx.Response(401, json={"message": "bad key"}))
+    with pytest.raises(AuthenticationError, match="bad key") as info:
+        _client(fake_provider, script).calls.get("c1")
+    assert len(script.requests) == 1
+    assert "k-live-123" not in str(info.value)
+    assert "k-live-123" not in repr(info.value.__dict__)
+
+
+@pytest.mark.parametrize("status", [400, 404, 409, 422])
+def test_other_4xx_not_retried(fake_provider: str, status: int) -> None:
+    script = Script(httpx.Response(status, json={"message": "no"}))
+    with pytest.raises(ProviderError):
+        _client(fake_provider, script).calls.get("c1")
+    assert len(script.requests) == 1
+
+
+def test_retry_after_beyond_cap_raises_with_retry_after(fake_provider: str) -> None:
+    script = Script(httpx.Response(429, headers={"Retry-After": "3600"}, json={"message": "slow"}))
+    with pytest.raises(RateLimitError) as info:
+        _client(fake_provider, script).calls.get("c1")
+    assert info.value.retry_after == 3600.0
+    assert len(script.requests) == 1
+
+
+def test_non_json_body_is_provider_error_with_raw_text(fake_provider: str) -> None:
+    script = Script(httpx.Response(200, text="<html>gateway</html>"))
+    with pytest.raises(ProviderError, match="not valid JSON") as info:
+        _client(fake_provider, script).calls.get("c1")
+    assert info.value.body == "<html>gateway</html>"
+
+
+def test_non_json_error_body_keeps_text(fake_provider: str) -> None:
+    script = Script(httpx.Response(500, text="upstream exploded"))
+    with pytest.raises(ServerError, match="upstream exploded"):
+        _client(fake_provider, script, max_retries=0).calls.get("c1")
+
+
+def test_logs_never_hold_the_key(fake_provider: str, caplog: pytest.LogCaptureFixture) -> None:
+    script = Script(httpx.Response(503), OK_CALL)
+    with caplog.at_level(logging.DEBUG):
+        _client(fake_provider, script).calls.get("c1")
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "fake GET https://fake.invalid/api/calls/c1 -> 503" in text
+    assert "k-live-123" not in text
+    assert json.dumps([r.__dict__ for r in caplog.records], default=str).find("k-live-123") < 0
+
+
+def test_policy_backoff_is_capped_and_jittered() -> None:
+    policy = RetryPolicy(max_retries=10, base_delay=0.5, max_delay=2.0)
+    waits = [policy.backoff(n) for n in range(1, 11) for _ in range(20)]
+    assert all(0.0 <= w <= 2.0 for w in waits)
+    assert len(set(waits)) > 10
+
+
+def test_policy_deadline_stops_retries() -> None:
+    policy = RetryPolicy(max_retries=5, deadline=1.0)
+    assert policy.after_status(503, Safety.IDEMPOTENT, 1, 0.5, elapsed=0.9) is None
+    assert policy.after_status(503, Safety.IDEMPOTENT, 1, 0.05, elapsed=0.9) == 0.05
+    assert policy.after_status(503, Safety.UNSAFE, 1, 0.05, elapsed=0.0) is None
+    assert policy.after_status(429, Safety.UNSAFE, 1, 0.05, elapsed=0.0) == 0.05
+
+
+def test_credential_urls_are_redacted_in_logs_and_errors(
+    fake_provider: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An absolute, unauthenticated URL (a control URL) never appears in logs or errors,
+    and the API key is not sent to it."""
+    from callswitch.http import Request
+
+    secret_url = "https://ctl.invalid/calls/c1/control-TOKEN123"
+    script = Script(httpx.Response(200, json={}), httpx.ReadError("reset"))
+    client = _client(fake_provider, script)
+
+    def plan():  # type: ignore[no-untyped-def]
+        yield Request("POST", secret_url, json={"a": 1}, safety=Safety.UNSAFE, authenticate=False)
+        yield Request("POST", secret_url, json={"a": 2}, safety=Safety.UNSAFE, authenticate=False)
+
+    with caplog.at_level(logging.DEBUG), pytest.raises(OutcomeUnknownError) as info:
+        client._run(plan())
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "TOKEN123" not in text
+    assert "https://ctl.invalid/..." in text
+    assert "TOKEN123" not in str(info.value)
+    assert "authorization" not in script.requests[0].headers
