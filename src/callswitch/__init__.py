@@ -14,11 +14,13 @@ from typing import Any
 
 import httpx
 
+from callswitch import config as _config
 from callswitch import errors, webhooks
+from callswitch import registry as _registry
 from callswitch._version import __version__
 from callswitch.capabilities import Capabilities, Capability, CapabilityMatrix, Support
 from callswitch.client import AsyncClient, Client, _Engine
-from callswitch.config import Secret, Timeouts, choose_provider, load_file_config, resolve_settings
+from callswitch.config import Secret, Timeouts
 from callswitch.models import (
     Call,
     CallDirection,
@@ -35,7 +37,6 @@ from callswitch.models import (
     Utterance,
     UtteranceRole,
 )
-from callswitch.registry import default_registry
 
 __all__ = [
     "AsyncClient",
@@ -78,10 +79,10 @@ def _engine(
     max_retries: int | None,
     on_unsupported: str | None,
 ) -> _Engine:
-    file_config = load_file_config()
-    name = choose_provider(provider, file_config)
-    spec = default_registry().get(name)
-    settings = resolve_settings(
+    file_config = _config.load_file_config()
+    name = _config.choose_provider(provider, file_config)
+    spec = _registry.default_registry().get(name)
+    settings = _config.resolve_settings(
         name,
         api_key=api_key,
         base_url=base_url,
@@ -135,12 +136,12 @@ def connect_async(
 
 def providers() -> tuple[str, ...]:
     """Names of the installed providers, without importing any of them."""
-    return default_registry().names()
+    return _registry.default_registry().names()
 
 
 def capability_matrix() -> CapabilityMatrix:
     """The provider x capability table of every installed provider that loads."""
-    return default_registry().capability_matrix()
+    return _registry.default_registry().capability_matrix()
 
 
 def __getattr__(name: str) -> Any:
