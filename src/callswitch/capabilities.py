@@ -130,12 +130,18 @@ def unsupported(name: str, note: str, source: str) -> Support:
     return Support(Capability.parse(name), False, note, source)
 
 
+def _to_rows(rows: Iterable[Support]) -> tuple[Support, ...]:
+    # A typed converter: with the bare ``tuple`` builtin, mypy's attrs plugin types the
+    # argument as ``Iterable[_T_co]`` and rejects every caller under --strict.
+    return tuple(rows)
+
+
 @attrs.frozen
 class Capabilities:
     """A provider's full set of declarations: exactly one row per capability name."""
 
     provider: str
-    rows: tuple[Support, ...] = attrs.field(converter=tuple)
+    rows: tuple[Support, ...] = attrs.field(converter=_to_rows)
     _index: Mapping[Capability, Support] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
