@@ -1,0 +1,416 @@
+"""Retell payloads <-> the neutral model. Pure functions, no IO.
+
+Parsing is lenient: a field that is missing, ``null``, of an unexpected type or an enum
+value this module does not know never raises; it maps to ``None`` or an ``unknown``
+member, and the whole payload stays in ``Call.raw``. Building is strict: the builders
+raise :class:`~callswitch.errors.InvalidRequestError` before anything is sent.
+
+Wire facts come from ``retell-sdk`` 6.2.13 (``retell/types/*``) and the Retell API pages
+in ``shared/seeds`` (000: update-live-call, 001: update-call, 004: create-web-call).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from callswitch.errors import InvalidRequestError, ProviderError
+from callswitch.models import (
+    Call,
+    CallDirection,
+    CallKind,
+    CallStatus,
+    DataStorage,
+    EndReason,
+    Money,
+    Sentiment,
+    Utterance,
+    UtteranceRole,
+)
+from callswitch_retell.capabilities import METADATA_LIMIT_BYTES, NAME
+
+__all__ = [
+    "END_REASONS",
+    "STATUSES",
+    "STATUS_FILTER",
+    "call_from_web_create",
+    "check_metadata",
+    "json_size",
+    "list_filter_criteria",
+    "ms_to_datetime",
+    "to_call",
+    "to_utterances",
+]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+#: Retell ``call_status`` -> neutral status (types/call_response.py).
+STATUSES: Mapping[str, CallStatus] = {
+    "registered": CallStatus.QUEUED,
+    "not_connected": CallStatus.FAILED,
+    "ongoing": CallStatus.ONGOING,
+    "ended": CallStatus.ENDED,
+    "error": CallStatus.FAILED,
+}
+
+#: Neutral status -> the ``call_status`` values list-calls can filter on. The SDK's
+#: ``FilterCriteriaCallStatus`` allows only not_connected, ongoing, ended and error.
+STATUS_FILTER: Mapping[CallStatus, tuple[str, ...]] = {
+    CallStatus.ONGOING: ("ongoing",),
+    CallStatus.ENDED: ("ended",),
+    CallStatus.FAILED: ("not_connected", "error"),
+}
+
+_KINDS: Mapping[str, CallKind] = {"web_call": CallKind.WEB, "phone_call": CallKind.PHONE}
+
+#: Every ``disconnection_reason`` in the SDK's Literal (39 values), plus two that older
+#: docs list (machine_detected, error_inbound_webhook). Where Retell's reason has no exact
+#: neutral counterpart the nearest is chosen and commented; ``raw_end_reason`` keeps the
+#: vendor's value either way. Anything not listed maps to ``EndReason.UNKNOWN``.
+END_REASONS: Mapping[str, EndReason] = {
+    # ended normally
+    "user_hangup": EndReason.USER_HANGUP,
+    "agent_hangup": EndReason.AGENT_HANGUP,
+    # The agent confirms the request and ends the call (docs: build/do-not-call).
+    "user_requested_dnc": EndReason.AGENT_HANGUP,
+    "user_requested_callback": EndReason.AGENT_HANGUP,
+    "call_transfer": EndReason.TRANSFERRED,
+    "transfer_bridged": EndReason.TRANSFERRED,
+    # The docs do not say how a call whose transfer was cancelled ended.
+    "transfer_cancelled": EndReason.UNKNOWN,
+    # A human took the call over from the agent (take-over-live-call): handed on.
+    "call_take_over": EndReason.TRANSFERRED,
+    "voicemail_reached": EndReason.VOICEMAIL,
+    "machine_detected": EndReason.VOICEMAIL,
+    # Docs: "agent is configured to hang up when encountering an IVR system".
+    "ivr_reached": EndReason.AGENT_HANGUP,
+    "inactivity": EndReason.INACTIVITY,
+    "max_duration_reached": EndReason.MAX_DURATION,
+    # Stopped through the API (stop-call) or the dashboard [INF].
+    "manual_stopped": EndReason.ENDED_BY_API,
+    # not connected
+    "dial_busy": EndReason.BUSY,
+    "dial_no_answer": EndReason.NO_ANSWER,
+    # The callee rejected the call: the nearest neutral reason is "busy".
+    "user_declined": EndReason.BUSY,
+    "dial_failed": EndReason.DIAL_FAILED,
+    "invalid_destination": EndReason.DIAL_FAILED,
+    "telephony_provider_permission_denied": EndReason.DIAL_FAILED,
+    "telephony_provider_unavailable": EndReason.DIAL_FAILED,
+    "sip_routing_error": EndReason.DIAL_FAILED,
+    "marked_as_spam": EndReason.DIAL_FAILED,
+    "network_blocked": EndReason.DIAL_FAILED,
+    # A registered (web) call that nobody joined in time.
+    "registered_call_timeout": EndReason.NO_ANSWER,
+    # account and platform errors
+    "concurrency_limit_reached": EndReason.ERROR,
+    "no_concurrency_fallback": EndReason.ERROR,
+    "no_valid_payment": EndReason.ERROR,
+    "credit_exhausted": EndReason.ERROR,
+    "budget_reached": EndReason.ERROR,
+    "scam_detected": EndReason.ERROR,
+    "error_llm_websocket_open": EndReason.ERROR,
+    "error_llm_websocket_lost_connection": EndReason.ERROR,
+    "error_llm_websocket_runtime": EndReason.ERROR,
+    "error_llm_websocket_corrupt_payload": EndReason.ERROR,
+    "error_no_audio_received": EndReason.ERROR,
+    "error_asr": EndReason.ERROR,
+    "error_retell": EndReason.ERROR,
+    "error_unknown": EndReason.ERROR,
+    "error_user_not_joined": EndReason.ERROR,
+    "error_inbound_webhook": EndReason.ERROR,
+}
+
+
+# ------------------------------------------------------------------------ small readers
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _number(value: Any) -> int | float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
+def ms_to_datetime(value: Any) -> datetime | None:
+    """Epoch milliseconds -> an aware UTC datetime (exact: no float division)."""
+    ms = _number(value)
+    if ms is None:
+        return None
+    try:
+        return _EPOCH + timedelta(milliseconds=ms)
+    except OverflowError:
+        return None
+
+
+def _duration(payload: Mapping[str, Any]) -> timedelta | None:
+    ms = _number(payload.get("duration_ms"))
+    if ms is not None and ms >= 0:
+        return timedelta(milliseconds=ms)
+    # No duration_ms (older payloads, seed 001): the span between start and end.
+    start = ms_to_datetime(payload.get("start_timestamp"))
+    end = ms_to_datetime(payload.get("end_timestamp"))
+    if start is not None and end is not None and end >= start:
+        return end - start
+    return None
+
+
+def _variables(value: Any) -> dict[str, str]:
+    # The SDK types say str -> str; the OpenAPI text allows any value. Non-strings are
+    # rendered as JSON so that nothing is lost; nulls are skipped.
+    out: dict[str, str] = {}
+    for key, item in _dict(value).items():
+        if not isinstance(key, str) or item is None:
+            continue
+        out[key] = item if isinstance(item, str) else json.dumps(item)
+    return out
+
+
+def _cost(value: Any) -> Money | None:
+    cents = _number(_dict(value).get("combined_cost"))
+    if cents is None:
+        return None
+    try:
+        amount = Decimal(str(cents)) / 100
+    except InvalidOperation:
+        return None
+    return Money(amount=amount, currency="USD")
+
+
+def to_utterances(value: Any) -> tuple[Utterance, ...]:
+    """``transcript_object`` -> utterances; start/end from the first/last timed word."""
+    if not isinstance(value, list):
+        return ()
+    out = []
+    for item in value:
+        if not isinstance(item, Mapping):
+            continue
+        words = [w for w in item.get("words") or () if isinstance(w, Mapping)]
+        starts = [s for s in (_number(w.get("start")) for w in words) if s is not None]
+        ends = [e for e in (_number(w.get("end")) for w in words) if e is not None]
+        role = item.get("role")
+        out.append(
+            Utterance(
+                role=UtteranceRole(role) if isinstance(role, str) else UtteranceRole.UNKNOWN,
+                text=_str(item.get("content")) or "",
+                start=float(starts[0]) if starts else None,
+                end=float(ends[-1]) if ends else None,
+            )
+        )
+    return tuple(out)
+
+
+def _sentiment(value: Any) -> Sentiment | None:
+    if not isinstance(value, str):
+        return None
+    return Sentiment(value.lower())
+
+
+# ----------------------------------------------------------------------------- parsing
+
+
+def to_call(payload: Any) -> Call:
+    """A Retell call object (web or phone, v2 or v3) -> :class:`Call`."""
+    if not isinstance(payload, Mapping):
+        raise ProviderError(
+            f"expected a call object, got {type(payload).__name__}",
+            provider=NAME,
+            body=repr(payload)[:2000],
+        )
+    call_id = payload.get("call_id")
+    if not isinstance(call_id, str) or not call_id:
+        raise ProviderError(
+            "the call object has no call_id", provider=NAME, body=json.dumps(payload)[:2000]
+        )
+    analysis = _dict(payload.get("call_analysis"))
+    status = payload.get("call_status")
+    kind = payload.get("call_type")
+    direction = payload.get("direction")
+    reason = _str(payload.get("disconnection_reason"))
+    successful = analysis.get("call_successful")
+    return Call(
+        id=call_id,
+        provider=NAME,
+        status=STATUSES.get(status, CallStatus.UNKNOWN)
+        if isinstance(status, str)
+        else CallStatus.UNKNOWN,
+        direction=CallDirection(direction) if isinstance(direction, str) else CallDirection.UNKNOWN,
+        kind=_KINDS.get(kind, CallKind.UNKNOWN) if isinstance(kind, str) else CallKind.UNKNOWN,
+        agent_id=_str(payload.get("agent_id")),
+        from_number=_str(payload.get("from_number")),
+        to_number=_str(payload.get("to_number")),
+        # Retell reports no creation time; start_timestamp is when the call started.
+        created_at=None,
+        started_at=ms_to_datetime(payload.get("start_timestamp")),
+        ended_at=ms_to_datetime(payload.get("end_timestamp")),
+        duration=_duration(payload),
+        metadata=_dict(payload.get("metadata")),
+        variables=_variables(payload.get("retell_llm_dynamic_variables")),
+        transcript=to_utterances(payload.get("transcript_object")),
+        recording_url=_str(payload.get("recording_url")),
+        summary=_str(analysis.get("call_summary")),
+        sentiment=_sentiment(analysis.get("user_sentiment")),
+        successful=successful if isinstance(successful, bool) else None,
+        cost=_cost(payload.get("call_cost")),
+        end_reason=END_REASONS.get(reason, EndReason.UNKNOWN) if reason else None,
+        raw_end_reason=reason,
+        access_token=_str(payload.get("access_token")),
+        raw=dict(payload),
+    )
+
+
+def call_from_web_create(payload: Any, *, agent_id: str, body: Mapping[str, Any]) -> Call:
+    """The answer of create-web-call -> :class:`Call`.
+
+    v3 (what SDK 6.2.13 calls) answers ``{access_token, call_id, expires_at, ice_servers,
+    transport}``; v2 (seed 004) answers a full call object. A v3 answer has no status: a
+    new web call is ``registered`` until the browser joins (seed 004), so it is reported
+    as queued, with the agent, metadata and variables that were sent.
+    """
+    if isinstance(payload, Mapping) and "call_status" in payload:
+        return to_call(payload)
+    data = _dict(payload)
+    merged: dict[str, Any] = {
+        "call_type": "web_call",
+        "call_status": "registered",
+        "agent_id": agent_id,
+        "metadata": body.get("metadata"),
+        "retell_llm_dynamic_variables": body.get("retell_llm_dynamic_variables"),
+        **data,
+    }
+    call = to_call(merged)
+    # raw is what Retell answered, not what we filled in.
+    return call.model_copy(update={"raw": data})
+
+
+# ---------------------------------------------------------------------------- building
+
+
+def json_size(value: Any, what: str) -> int:
+    """Bytes of ``value`` as compact UTF-8 JSON (as httpx sends it), or InvalidRequestError."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidRequestError(
+            f"{what} must be JSON-serializable (dicts, lists, strings, numbers, booleans, "
+            f"None): {exc}"
+        ) from None
+    return len(text.encode("utf-8"))
+
+
+def check_metadata(metadata: Any) -> None:
+    """Refuse metadata over Retell's 50 kB limit before sending."""
+    size = json_size(metadata, "metadata")
+    if size > METADATA_LIMIT_BYTES:
+        raise InvalidRequestError(
+            f"metadata is {size} bytes as JSON; Retell accepts at most 50 kB "
+            f"({METADATA_LIMIT_BYTES} bytes). Store large data elsewhere and keep a "
+            "reference in metadata"
+        )
+
+
+def check_storage_change(current: Any, new: DataStorage) -> None:
+    """Refuse moving a call to a less restrictive data storage setting."""
+    if not isinstance(current, str):
+        return  # unknown: Retell decides
+    try:
+        now = DataStorage(current)
+    except ValueError:
+        return
+    if new.rank < now.rank:
+        raise InvalidRequestError(
+            f"data_storage cannot move from {now.value!r} to the less restrictive "
+            f"{new.value!r}: Retell only allows more restrictive settings "
+            "(everything > everything_except_pii > basic_attributes_only). Nothing was changed"
+        )
+
+
+def _as_list(value: Any, name: str) -> list[Any]:
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        return [value]
+    items = list(value)
+    if not items:
+        raise InvalidRequestError(f"list filter {name} is empty; leave it out instead")
+    return items
+
+
+def _epoch_ms(value: Any, name: str) -> int:
+    if not isinstance(value, datetime):
+        raise InvalidRequestError(
+            f"list filter {name} must be a timezone-aware datetime, got {type(value).__name__}"
+        )
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidRequestError(
+            f"list filter {name} must be timezone-aware, e.g. datetime(..., tzinfo=UTC)"
+        )
+    return (value - _EPOCH) // timedelta(milliseconds=1)
+
+
+def list_filter_criteria(filters: Mapping[str, Any]) -> dict[str, Any]:
+    """Neutral list filters -> list-calls ``filter_criteria`` (SDK types/call_list_params.py).
+
+    ``status`` / ``direction`` / ``agent_id`` take one value or a list (any of them);
+    ``created_after`` / ``created_before`` (aware datetimes) filter on ``start_timestamp``,
+    since Retell records no creation time.
+    """
+    criteria: dict[str, Any] = {}
+    if filters.get("status") is not None:
+        values: list[str] = []
+        for item in _as_list(filters["status"], "status"):
+            status = CallStatus(item) if isinstance(item, str) else None
+            wire = STATUS_FILTER.get(status) if status is not None else None
+            if wire is None:
+                allowed = ", ".join(s.value for s in STATUS_FILTER)
+                raise InvalidRequestError(
+                    f"Retell cannot list calls by status {item!r}; filter by {allowed}"
+                )
+            values.extend(v for v in wire if v not in values)
+        criteria["call_status"] = {"op": "in", "type": "enum", "value": values}
+    if filters.get("direction") is not None:
+        directions = []
+        for item in _as_list(filters["direction"], "direction"):
+            if item not in ("inbound", "outbound"):
+                raise InvalidRequestError(
+                    f"direction filter must be 'inbound' or 'outbound', got {item!r}"
+                )
+            directions.append(str(item))
+        criteria["direction"] = {"op": "in", "type": "enum", "value": directions}
+    if filters.get("agent_id") is not None:
+        agents = []
+        for item in _as_list(filters["agent_id"], "agent_id"):
+            if not isinstance(item, str) or not item:
+                raise InvalidRequestError(
+                    f"agent_id filter must be a non-empty string, got {item!r}"
+                )
+            agents.append({"agent_id": item})
+        criteria["agent"] = agents
+    after, before = filters.get("created_after"), filters.get("created_before")
+    if after is not None and before is not None:
+        lo, hi = _epoch_ms(after, "created_after"), _epoch_ms(before, "created_before")
+        if lo > hi:
+            raise InvalidRequestError("created_after is later than created_before")
+        # "bt" takes [lower, upper]; whether its bounds are inclusive is undocumented [INF].
+        criteria["start_timestamp"] = {"op": "bt", "type": "range", "value": [lo, hi]}
+    elif after is not None:
+        criteria["start_timestamp"] = {
+            "op": "gt",
+            "type": "number",
+            "value": _epoch_ms(after, "created_after"),
+        }
+    elif before is not None:
+        criteria["start_timestamp"] = {
+            "op": "lt",
+            "type": "number",
+            "value": _epoch_ms(before, "created_before"),
+        }
+    return criteria

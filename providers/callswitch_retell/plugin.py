@@ -1,0 +1,34 @@
+"""The Retell plugin: registers the ``retell`` provider with callswitch.
+
+Kept light on purpose: it imports only the capability declarations. The adapter, the
+emulator and the webhook rules are named by ``"module:attribute"`` and imported on
+first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from callswitch.hookspecs import hookimpl
+from callswitch.provider import ProviderSpec
+from callswitch_retell.capabilities import CAPABILITIES, NAME
+
+__all__ = ["SPEC", "register_providers"]
+
+SPEC = ProviderSpec(
+    name=NAME,
+    adapter="callswitch_retell.adapter:RetellAdapter",
+    capabilities=CAPABILITIES,
+    default_base_url="https://api.retellai.com",
+    api_key_env="RETELL_API_KEY",
+    emulator="callswitch_retell.emulator:create_app",
+    webhooks="callswitch_retell.webhooks:RULES",
+    description="Retell AI voice agents (api.retellai.com): phone and web calls, "
+    "live control through update-live-call.",
+)
+
+
+@hookimpl
+def register_providers(register: Callable[[ProviderSpec], None]) -> None:
+    """Register the Retell provider."""
+    register(SPEC)
