@@ -1,0 +1,285 @@
+"""Truedy payloads <-> neutral callswitch values. Pure functions, no IO.
+
+Truedy's own documents disagree on spellings (see ``shared/vendors.md``), so on input
+every documented spelling is accepted:
+
+* status: the OpenAPI schema says ``queued``, ``ringing``, ``in_progress``,
+  ``completed``, ``failed``; the guides say ``in-progress``, ``ended``, ``cancelled``.
+  ``cancelled`` becomes ``CallStatus.ENDED`` with ``end_reason=CANCELLED``: a cancelled
+  call was stopped on purpose, not a failure to connect, so code that counts failures
+  should not see it. The vendor's word stays in ``raw_end_reason``.
+* numbers: ``to_number``/``to`` and ``from_number``/``from``; ``phone_number`` is the
+  destination of an outbound call and the source of an inbound one (schema text), and is
+  used only when the direction says which.
+* cost: ``cost_usd`` (a JSON number) becomes ``Money(amount, "USD")``; ``cost_credits``
+  (Truedy credits, which have no documented USD rate) becomes
+  ``Money(amount, CREDITS)`` with the currency ``"credits"``, never mistaken for USD.
+  When both are present, USD wins.
+* transcript: the schema says "structure varies" with the example ``[]``; no structure
+  is documented. A string becomes one utterance of unknown role (we do not split
+  "Role: text" lines, which no document promises). A list keeps its string items and
+  its object items that carry ``text`` or ``content``, with ``role``/``speaker`` mapped
+  where the word is unambiguous [assumption]. Anything else yields no utterances; the
+  payload is in ``raw`` either way.
+
+Unknown values never raise: they become ``unknown`` members or ``None``, and the whole
+call object is kept in ``Call.raw``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from callswitch.errors import ProviderError
+from callswitch.models import (
+    Call,
+    CallDirection,
+    CallKind,
+    CallStatus,
+    EndReason,
+    Money,
+    Sentiment,
+    Utterance,
+    UtteranceRole,
+)
+
+__all__ = [
+    "CREDITS",
+    "LIST_STATUS",
+    "parse_status",
+    "parse_time",
+    "request_id",
+    "to_call",
+    "unwrap",
+]
+
+PROVIDER = "truedy"
+
+#: The ``Money.currency`` used for Truedy credits (not an ISO 4217 code on purpose).
+CREDITS = "credits"
+
+#: Vendor status (lower case, any documented spelling) -> neutral status.
+_STATUS: Mapping[str, CallStatus] = {
+    "queued": CallStatus.QUEUED,
+    "ringing": CallStatus.RINGING,
+    "in_progress": CallStatus.ONGOING,
+    "in-progress": CallStatus.ONGOING,
+    "completed": CallStatus.ENDED,
+    "ended": CallStatus.ENDED,
+    "cancelled": CallStatus.ENDED,
+    "failed": CallStatus.FAILED,
+}
+
+#: Neutral status -> the spelling sent as the ``status`` list filter (the schema's enum).
+LIST_STATUS: Mapping[CallStatus, str] = {
+    CallStatus.QUEUED: "queued",
+    CallStatus.RINGING: "ringing",
+    CallStatus.ONGOING: "in_progress",
+    CallStatus.ENDED: "completed",
+    CallStatus.FAILED: "failed",
+}
+
+_ROLES: Mapping[str, UtteranceRole] = {
+    "agent": UtteranceRole.AGENT,
+    "assistant": UtteranceRole.AGENT,
+    "bot": UtteranceRole.AGENT,
+    "user": UtteranceRole.USER,
+    "customer": UtteranceRole.USER,
+    "caller": UtteranceRole.USER,
+    "system": UtteranceRole.SYSTEM,
+    "tool": UtteranceRole.TOOL,
+}
+
+
+# ----------------------------------------------------------------------- envelope
+
+
+def unwrap(body: Any) -> tuple[Any, dict[str, Any]]:
+    """``{data, meta, pagination?}`` -> (data, meta). A body without ``data`` is the data."""
+    if isinstance(body, dict) and "data" in body:
+        meta = body.get("meta")
+        return body["data"], meta if isinstance(meta, dict) else {}
+    return body, {}
+
+
+def request_id(meta: Mapping[str, Any]) -> str | None:
+    """``meta.request_id`` when it is a string."""
+    value = meta.get("request_id")
+    return value if isinstance(value, str) and value else None
+
+
+# ------------------------------------------------------------------------ values
+
+
+def parse_status(value: Any) -> tuple[CallStatus, EndReason | None, str | None]:
+    """(status, end_reason, raw_end_reason) for a vendor status value."""
+    if not isinstance(value, str):
+        return CallStatus.UNKNOWN, None, None
+    word = value.strip().lower()
+    status = _STATUS.get(word, CallStatus.UNKNOWN)
+    if word == "cancelled":
+        return status, EndReason.CANCELLED, value
+    return status, None, None
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An ISO 8601 string -> aware UTC datetime. No offset is read as UTC [assumption]."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC)
+
+
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    try:
+        # str() first, so 0.42 stays 0.42 rather than its binary expansion.
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() else None
+
+
+def _cost(payload: Mapping[str, Any]) -> Money | None:
+    usd = _number(payload.get("cost_usd"))
+    if usd is not None:
+        return Money(amount=usd, currency="USD")
+    credits = _number(payload.get("cost_credits"))
+    if credits is not None:
+        return Money(amount=credits, currency=CREDITS)
+    return None
+
+
+def _duration(value: Any) -> timedelta | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not math.isfinite(value) or value < 0:
+        return None
+    try:
+        return timedelta(seconds=value)
+    except OverflowError:  # beyond timedelta's range: nonsense, kept only in raw
+        return None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _first_text(payload: Mapping[str, Any], *keys: str) -> str | None:
+    for key in keys:
+        text = _text(payload.get(key))
+        if text is not None:
+            return text
+    return None
+
+
+def _seconds(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _utterance(item: Any) -> Utterance | None:
+    if isinstance(item, str):
+        return Utterance(text=item) if item else None
+    if not isinstance(item, dict):
+        return None
+    text = _first_text(item, "text", "content")
+    if text is None:
+        return None
+    word = _first_text(item, "role", "speaker")
+    role = _ROLES.get(word.lower(), UtteranceRole.UNKNOWN) if word else UtteranceRole.UNKNOWN
+    return Utterance(
+        role=role, text=text, start=_seconds(item.get("start")), end=_seconds(item.get("end"))
+    )
+
+
+def _transcript(value: Any) -> tuple[Utterance, ...]:
+    if isinstance(value, str):
+        return (Utterance(text=value),) if value.strip() else ()
+    if isinstance(value, list):
+        return tuple(u for u in map(_utterance, value) if u is not None)
+    return ()
+
+
+def _variables(value: Any) -> dict[str, str]:
+    # Not in the call schema; the PATCH example sends non-string values (true), so
+    # anything that is not a string is shown as JSON ("true", "3").
+    if not isinstance(value, dict):
+        return {}
+    return {
+        str(k): v if isinstance(v, str) else json.dumps(v, default=str) for k, v in value.items()
+    }
+
+
+def _numbers(payload: Mapping[str, Any], direction: CallDirection) -> tuple[str | None, str | None]:
+    to_number = _first_text(payload, "to_number", "to")
+    from_number = _first_text(payload, "from_number", "from")
+    phone = _text(payload.get("phone_number"))
+    if phone is not None:
+        if direction is CallDirection.OUTBOUND and to_number is None:
+            to_number = phone
+        elif direction is CallDirection.INBOUND and from_number is None:
+            from_number = phone
+    return from_number, to_number
+
+
+# -------------------------------------------------------------------------- call
+
+
+def to_call(payload: Any) -> Call:
+    """A Truedy call object (the envelope's ``data``) -> :class:`Call`."""
+    if not isinstance(payload, dict):
+        raise ProviderError(
+            f"expected a call object, got {type(payload).__name__}",
+            provider=PROVIDER,
+            body=str(payload)[:2000],
+        )
+    call_id = payload.get("id")
+    if not isinstance(call_id, str) or not call_id:
+        raise ProviderError(
+            "the call object has no id", provider=PROVIDER, body=json.dumps(payload)[:2000]
+        )
+    status, end_reason, raw_end_reason = parse_status(payload.get("status"))
+    raw_direction = payload.get("direction")
+    direction = CallDirection(raw_direction.lower() if isinstance(raw_direction, str) else "")
+    from_number, to_number = _numbers(payload, direction)
+    sentiment = payload.get("sentiment")
+    metadata = payload.get("metadata")
+    return Call(
+        id=call_id,
+        provider=PROVIDER,
+        status=status,
+        direction=direction,
+        kind=CallKind.PHONE,  # Truedy documents phone calls only
+        agent_id=_text(payload.get("agent_id")),
+        from_number=from_number,
+        to_number=to_number,
+        created_at=parse_time(payload.get("created_at")),
+        started_at=parse_time(payload.get("started_at")),
+        ended_at=parse_time(payload.get("ended_at")),
+        duration=_duration(payload.get("duration_seconds")),
+        metadata=dict(metadata) if isinstance(metadata, dict) else {},
+        variables=_variables(payload.get("variables")),
+        transcript=_transcript(payload.get("transcript")),
+        recording_url=_text(payload.get("recording_url")),
+        summary=_first_text(payload, "summary", "short_summary"),
+        sentiment=Sentiment(sentiment) if isinstance(sentiment, str) else None,
+        cost=_cost(payload),
+        end_reason=end_reason,
+        raw_end_reason=raw_end_reason,
+        raw=dict(payload),
+    )

@@ -1,0 +1,353 @@
+"""Truedy adapter: neutral operations <-> Truedy's public API v1 (pure translation).
+
+Wire facts (``shared/vendors.md``, seed 002): bearer auth; ``GET /calls/{id}``;
+``GET /calls`` with ``limit`` (1-100), ``offset`` and filters; ``POST /calls`` (201)
+honouring an ``X-Idempotency-Key`` header; ``PATCH /calls/{id}`` with ``variables`` and
+``call_settings``. Successes are wrapped in ``{data, meta: {request_id, ts}}``; errors
+come as ``{error: {code, message, details}, meta}`` or FastAPI's ``{detail: [...]}``.
+
+Every operation validates its input when the plan is created, so bad input raises before
+the client sends anything.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from callswitch.errors import (
+    AuthenticationError,
+    InvalidRequestError,
+    NotFoundError,
+    ProviderError,
+    RateLimitError,
+    error_class_for_status,
+)
+from callswitch.http import Page, Plan, Request, Response, Safety
+from callswitch.models import (
+    Call,
+    CallDirection,
+    CallStatus,
+    CallUpdate,
+    NewPhoneCall,
+    UpdateResult,
+    is_e164,
+)
+from callswitch.provider import Adapter, ErrorDetails, merge_options, parse_retry_after
+from callswitch_truedy._mapping import LIST_STATUS, request_id, to_call, unwrap
+from callswitch_truedy.capabilities import NAME
+
+__all__ = ["IDEMPOTENCY_HEADER", "MAX_PAGE_SIZE", "TruedyAdapter", "reset_at_seconds"]
+
+IDEMPOTENCY_HEADER = "X-Idempotency-Key"
+MAX_PAGE_SIZE = 100
+
+#: CallUpdate field -> key inside ``call_settings`` (the rest of the body is ``variables``).
+_CALL_SETTINGS = {
+    "recording_enabled": "recording_enabled",
+    "transcription_enabled": "transcription_enabled",
+    "greeting": "greeting",
+}
+
+#: Truedy's documented error codes whose meaning is sharper than a bare 400/422 status.
+_CODE_CLASSES: Mapping[str, type[ProviderError]] = {
+    "not_found": NotFoundError,
+    "unauthorized": AuthenticationError,
+    "rate_limit_exceeded": RateLimitError,
+}
+
+
+def _now() -> datetime:
+    """The current time (a seam for tests of ``reset_at``)."""
+    return datetime.now(UTC)
+
+
+class TruedyAdapter(Adapter):
+    """Truedy's public API v1."""
+
+    name = NAME
+    default_page_size = MAX_PAGE_SIZE
+
+    # -- read -------------------------------------------------------------------------
+    def get(self, call_id: str) -> Plan[Call]:
+        response = yield Request("GET", f"/calls/{call_id}", operation="calls.get")
+        data, _ = unwrap(response.json_object())
+        return to_call(data)
+
+    def list_page(
+        self, *, filters: Mapping[str, Any], page_size: int, cursor: Any
+    ) -> Plan[Page[Call]]:
+        offset = cursor if isinstance(cursor, int) and not isinstance(cursor, bool) else 0
+        size = max(1, min(MAX_PAGE_SIZE, page_size))
+        params: dict[str, str | int] = {"limit": size, "offset": offset, **_filters(filters)}
+        request = Request("GET", "/calls", params=params, operation="calls.list")
+        return self._list(request, offset, size)
+
+    def _list(self, request: Request, offset: int, size: int) -> Plan[Page[Call]]:
+        response = yield request
+        body = response.json_object()
+        data, _ = unwrap(body)
+        if not isinstance(data, list):
+            raise ProviderError(
+                f"GET /calls returned {type(data).__name__} as data, expected a list",
+                provider=NAME,
+                status_code=response.status_code,
+                body=response.text[:2000],
+            )
+        items = tuple(to_call(item) for item in data)
+        pagination = body.get("pagination")
+        has_more = pagination.get("has_more") if isinstance(pagination, dict) else None
+        if not isinstance(has_more, bool):
+            # No pagination block: a full page may have a successor [assumption].
+            has_more = len(data) >= size
+        next_offset = offset + len(data) if has_more and data else None
+        return Page(items, next_offset)
+
+    # -- create -----------------------------------------------------------------------
+    def create_phone(self, new: NewPhoneCall, options: Mapping[str, Any]) -> Plan[Call]:
+        """POST /calls. The idempotency key is fixed here, once per logical call, so every
+        retry the client makes of this one request carries the same key."""
+        opts = dict(options)
+        key = opts.pop("idempotency_key", None)
+        if key is None:
+            key = str(uuid.uuid4())
+        elif not isinstance(key, str) or not key.strip():
+            raise InvalidRequestError(
+                "provider_options['truedy']['idempotency_key'] must be a non-empty string "
+                "(or leave it out and callswitch generates one per call)"
+            )
+        if new.agent_id is None:
+            raise InvalidRequestError(
+                "Truedy needs agent_id to place a call: pass agent_id='agt_...' "
+                "(the Truedy agent that should make the call)"
+            )
+        if new.metadata is not None:
+            raise InvalidRequestError(
+                "Truedy's POST /calls does not document a metadata field, so callswitch will "
+                "not send it: pass variables= for data the agent should use, or leave "
+                "metadata out"
+            )
+        if new.from_number is not None and not is_e164(new.from_number):
+            raise InvalidRequestError(
+                f"from_number {new.from_number!r} must be an E.164 number like +14155550123"
+            )
+        body: dict[str, Any] = {"agent_id": new.agent_id, "phone_number": new.to_number}
+        if new.from_number is not None:
+            body["from_number"] = new.from_number
+        if new.variables is not None:
+            body["variables"] = dict(new.variables)
+        request = Request(
+            "POST",
+            "/calls",
+            json=_merge(body, opts),
+            headers={IDEMPOTENCY_HEADER: key},
+            # Truedy de-duplicates on the key, so repeating this request cannot dial twice.
+            safety=Safety.IDEMPOTENT,
+            operation="calls.create_phone",
+        )
+        return self._create(request)
+
+    def _create(self, request: Request) -> Plan[Call]:
+        response = yield request
+        data, _ = unwrap(response.json_object())
+        return to_call(data)
+
+    # -- update -----------------------------------------------------------------------
+    def update(
+        self, call_id: str, update: CallUpdate, options: Mapping[str, Any]
+    ) -> Plan[UpdateResult]:
+        body: dict[str, Any] = {}
+        applied: list[str] = []
+        settings: dict[str, Any] = {}
+        for field in update.set_fields():
+            value = getattr(update, field)
+            if field == "variables":
+                body["variables"] = dict(value)
+            elif field in _CALL_SETTINGS:
+                settings[_CALL_SETTINGS[field]] = value
+            else:
+                # The client refuses undeclared fields first; this guards direct use.
+                raise InvalidRequestError(
+                    f"Truedy cannot update {field}; it updates variables, recording_enabled, "
+                    "transcription_enabled and greeting"
+                )
+            applied.append(f"update.{field}")
+        if settings:
+            body["call_settings"] = settings
+        request = Request(
+            "PATCH", f"/calls/{call_id}", json=_merge(body, options), operation="calls.update"
+        )
+        return self._update(request, tuple(applied))
+
+    def _update(self, request: Request, applied: tuple[str, ...]) -> Plan[UpdateResult]:
+        response = yield request
+        data, meta = unwrap(response.json_object())
+        return UpdateResult(call=to_call(data), applied=applied, request_id=request_id(meta))
+
+    # -- errors -----------------------------------------------------------------------
+    def error_details(self, response: Response) -> ErrorDetails:
+        """Both error shapes: ``{error: {code, message, details}, meta}`` and FastAPI's
+        ``{detail: [{loc, msg, type}]}`` (or ``{detail: "..."}``)."""
+        try:
+            body = response.json()
+        except ProviderError:
+            body = None
+        message: str | None = None
+        code: str | None = None
+        rid: str | None = None
+        reset_at: Any = None
+        if isinstance(body, dict):
+            meta = body.get("meta")
+            rid = request_id(meta) if isinstance(meta, dict) else None
+            error = body.get("error")
+            if isinstance(error, dict):
+                message = _str(error.get("message"))
+                code = _str(error.get("code"))
+                details = error.get("details")
+                if isinstance(details, dict):
+                    reset_at = details.get("reset_at")
+            elif isinstance(error, str):
+                message = error or None
+            if message is None and "detail" in body:
+                message = _fastapi_message(body["detail"])
+        if message is None:
+            message = response.text[:500].strip() or f"HTTP {response.status_code}"
+        # Retry-After is relative and immune to clock skew, so it wins over reset_at.
+        retry_after = parse_retry_after(response.headers)
+        if retry_after is None and reset_at is not None:
+            retry_after = reset_at_seconds(reset_at, _now())
+        error_class = None
+        if code is not None and error_class_for_status(response.status_code) is ProviderError:
+            error_class = _CODE_CLASSES.get(code)
+        return ErrorDetails(
+            message=message,
+            code=code,
+            request_id=rid,
+            retry_after=retry_after,
+            error_class=error_class,
+        )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _fastapi_message(detail: Any) -> str | None:
+    if isinstance(detail, str):
+        return detail or None
+    if not isinstance(detail, list):
+        return None
+    parts = []
+    for item in detail:
+        if not isinstance(item, dict):
+            continue
+        loc = item.get("loc")
+        where = ".".join(str(p) for p in loc) if isinstance(loc, list) else ""
+        msg = _str(item.get("msg")) or _str(item.get("type")) or "invalid"
+        parts.append(f"{where}: {msg}" if where else msg)
+    return "; ".join(parts) or None
+
+
+def reset_at_seconds(value: Any, now: datetime) -> float | None:
+    """Seconds from ``now`` until ``details.reset_at``, never negative.
+
+    Truedy names the field but not its format, so every plausible one is read: an ISO
+    8601 string, epoch seconds, epoch milliseconds (above 1e12), or, for a number below
+    1e9 (a date before 2001), a delay in seconds [assumption].
+    """
+    if isinstance(value, bool):
+        return None
+    number: float | None = None
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str) and value.strip():
+        try:
+            number = float(value)
+        except ValueError:
+            try:
+                when = datetime.fromisoformat(value.strip())
+            except ValueError:
+                return None
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            return max(0.0, (when - now).total_seconds())
+    if number is None or number != number or number in (float("inf"), float("-inf")):
+        return None
+    if number > 1e12:
+        number /= 1000.0
+    if number >= 1e9:
+        return max(0.0, number - now.timestamp())
+    return max(0.0, number)
+
+
+def _merge(body: dict[str, Any], options: Mapping[str, Any]) -> dict[str, Any]:
+    """``provider_options`` into a body. ``call_settings`` merges key by key (so
+    ``max_duration`` can join a neutral ``greeting``); any clash is refused."""
+    opts = dict(options)
+    extra_settings = opts.pop("call_settings", None)
+    if extra_settings is not None:
+        if not isinstance(extra_settings, Mapping):
+            raise InvalidRequestError(
+                "provider_options['truedy']['call_settings'] must be a dict, e.g. "
+                "{'max_duration': '3600s'}"
+            )
+        settings = dict(body.get("call_settings") or {})
+        body = {**body, "call_settings": merge_options(NAME, settings, extra_settings)}
+    return merge_options(NAME, body, opts)
+
+
+def _when(name: str, value: Any) -> str:
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            parsed = None
+        value = parsed if parsed is not None else value
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise InvalidRequestError(
+            f"{name} must be a timezone-aware datetime or an ISO 8601 string with an offset, "
+            f"like '2026-04-05T10:00:00Z', got {value!r}"
+        )
+    # The query format is not documented; Truedy's timestamps are ISO 8601 UTC [assumption].
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _filters(filters: Mapping[str, Any]) -> dict[str, str]:
+    """Neutral list filters -> Truedy query parameters, or InvalidRequestError."""
+    params: dict[str, str] = {}
+    for name, value in filters.items():
+        if value is None:
+            continue
+        if name == "status":
+            status = CallStatus(value) if isinstance(value, str) else None
+            if status is None or status not in LIST_STATUS:
+                known = ", ".join(s.value for s in LIST_STATUS)
+                raise InvalidRequestError(f"status filter must be one of {known}, got {value!r}")
+            params["status"] = LIST_STATUS[status]
+        elif name == "direction":
+            direction = CallDirection(value) if isinstance(value, str) else None
+            if direction is None or direction not in (
+                CallDirection.INBOUND,
+                CallDirection.OUTBOUND,
+            ):
+                raise InvalidRequestError(
+                    f"direction filter must be 'inbound' or 'outbound', got {value!r}"
+                )
+            params["direction"] = direction.value
+        elif name == "agent_id":
+            if not isinstance(value, str) or not value:
+                raise InvalidRequestError(f"agent_id filter must be a non-empty string: {value!r}")
+            params["agent_id"] = value
+        elif name in ("created_after", "created_before"):
+            params[name] = _when(name, value)
+        else:
+            raise InvalidRequestError(
+                f"Truedy cannot filter calls by {name}; it filters by status, direction, "
+                "agent_id, created_after and created_before"
+            )
+    return params

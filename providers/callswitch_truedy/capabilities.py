@@ -1,0 +1,107 @@
+"""What Truedy can do, declared as data: one :class:`Support` row per capability.
+
+Truedy publishes no SDK. The claims rest on its public API reference
+(``docs.truedy.ai``): the OpenAPI fragment for ``PATCH /calls/{call_id}`` (our seed 002)
+and the operations collected in ``shared/vendors.md``. When Truedy documents a new
+endpoint, re-check the row that cites the page it belongs to.
+"""
+
+from __future__ import annotations
+
+from callswitch.capabilities import Capabilities, Support, supported, unsupported
+
+__all__ = ["CAPABILITIES", "NAME"]
+
+NAME = "truedy"
+
+_REF = "docs.truedy.ai API reference (via shared/vendors.md, Truedy table)"
+_PATCH = "docs.truedy.ai API reference, PATCH /calls/{call_id} (OpenAPI, seed 002)"
+_NO_ENDPOINT = "docs.truedy.ai API reference: no such endpoint documented (shared/vendors.md)"
+_WEBHOOKS = "docs.truedy.ai webhooks (X-Truedy-Signature; shared/vendors.md)"
+_LIVE_EFFECT = "the effect on a call already in progress is undocumented"
+_NO_LIVE = "Truedy documents no live-control API"
+
+_ROWS: tuple[Support, ...] = (
+    # -- operations
+    supported("calls.get", "GET /calls/{id}, answer wrapped in {data, meta}", _REF),
+    supported(
+        "calls.list",
+        "GET /calls, offset pagination (limit 1-100); filters status, direction, agent_id, "
+        "created_after, created_before",
+        _REF,
+    ),
+    supported(
+        "calls.create_phone",
+        "POST /calls with an X-Idempotency-Key per logical call, so retries never dial twice",
+        _REF,
+        condition="needs agent_id; metadata is not accepted on create",
+    ),
+    unsupported(
+        "calls.create_web",
+        "Truedy documents phone calls only; there is no web-call endpoint",
+        _NO_ENDPOINT,
+    ),
+    supported(
+        "calls.update",
+        "PATCH /calls/{id} with variables and call_settings",
+        _PATCH,
+        condition=_LIVE_EFFECT,
+    ),
+    unsupported("calls.control", _NO_LIVE + " (no inject, say, transfer or mute)", _NO_ENDPOINT),
+    unsupported("calls.end", "Truedy documents no way to hang up a call by API", _NO_ENDPOINT),
+    unsupported("calls.delete", "Truedy documents no way to delete a call record", _NO_ENDPOINT),
+    supported(
+        "webhooks.verify",
+        "HMAC-SHA256 of timestamp + '.' + body in X-Truedy-Signature, with X-Truedy-Timestamp",
+        _WEBHOOKS,
+    ),
+    # -- CallUpdate fields
+    unsupported(
+        "update.metadata",
+        "calls carry metadata, but PATCH /calls/{id} accepts only variables and call_settings",
+        _PATCH,
+    ),
+    supported(
+        "update.variables", "PATCH /calls/{id} body 'variables'", _PATCH, condition=_LIVE_EFFECT
+    ),
+    unsupported(
+        "update.data_storage",
+        "Truedy has no data-storage (retention) setting per call",
+        _PATCH,
+    ),
+    supported(
+        "update.recording_enabled",
+        "PATCH /calls/{id} body call_settings.recording_enabled",
+        _PATCH,
+        condition=_LIVE_EFFECT,
+    ),
+    supported(
+        "update.transcription_enabled",
+        "PATCH /calls/{id} body call_settings.transcription_enabled",
+        _PATCH,
+        condition=_LIVE_EFFECT,
+    ),
+    supported(
+        "update.greeting",
+        "PATCH /calls/{id} body call_settings.greeting",
+        _PATCH,
+        condition=_LIVE_EFFECT,
+    ),
+    unsupported("update.name", "Truedy calls have no name or label field", _PATCH),
+    # -- LiveControl fields
+    unsupported("control.inject_context", _NO_LIVE, _NO_ENDPOINT),
+    unsupported("control.trigger_response", _NO_LIVE, _NO_ENDPOINT),
+    unsupported(
+        "control.variables",
+        _NO_LIVE + "; calls.update(CallUpdate(variables=...)) patches the call record, "
+        "whose effect on a call in progress is undocumented",
+        _NO_ENDPOINT,
+    ),
+    unsupported("control.say", _NO_LIVE, _NO_ENDPOINT),
+    unsupported("control.end_call", _NO_LIVE + "; no hang-up endpoint either", _NO_ENDPOINT),
+    unsupported("control.transfer", _NO_LIVE, _NO_ENDPOINT),
+    unsupported("control.mute", _NO_LIVE, _NO_ENDPOINT),
+)
+
+#: Truedy's declarations. ``Capabilities`` refuses a missing or duplicated row.
+CAPABILITIES = Capabilities(NAME, _ROWS)
