@@ -1,0 +1,141 @@
+"""Retell webhook rules: ``x-retell-signature`` verification and event mapping.
+
+Wire facts (``retell-sdk`` 6.2.13, ``retell/lib/webhook_auth.py``; ``shared/vendors.md``):
+
+* header ``x-retell-signature: v=<unix ms>,d=<hex>``, where ``d`` is the hex
+  HMAC-SHA256, keyed with the Retell API key, of the raw body followed by ``str(ms)``;
+* refused when ``ms`` is more than five minutes from now, either way;
+* body ``{"event": ..., "call": {...}}`` with events ``call_started``, ``call_ended``,
+  ``call_analyzed``, ``transcript_updated`` and ``transfer_started`` / ``_bridged`` /
+  ``_cancelled`` / ``_ended``.
+
+Retell sends no event id and no event time: the id is derived from the payload
+(:func:`callswitch.webhooks.derive_event_id`), the time is the signed ``v=`` timestamp
+(or, for a stored payload, the call's start or end time).
+
+The SDK also ships an RSA (asymmetric) variant; vendors.md does not document it for
+webhooks, so it is not supported here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from callswitch.errors import InvalidRequestError, InvalidSignatureError
+from callswitch.models import Call
+from callswitch.webhooks import (
+    CallEvent,
+    EventType,
+    Headers,
+    HmacAuth,
+    SharedSecretAuth,
+    WebhookSecret,
+    check_freshness,
+    derive_event_id,
+    first_time,
+    mapped_call,
+    secret_text,
+)
+
+__all__ = ["EVENT_TYPES", "RULES", "SIGNATURE_HEADER", "RetellWebhookRules"]
+
+PROVIDER = "retell"
+SIGNATURE_HEADER = "x-retell-signature"
+
+#: Retell event name -> neutral type. Anything else is ``EventType.OTHER``.
+EVENT_TYPES: Mapping[str, EventType] = {
+    "call_started": EventType.CALL_STARTED,
+    "call_ended": EventType.CALL_ENDED,
+    "call_analyzed": EventType.CALL_ANALYZED,
+    "transcript_updated": EventType.CALL_TRANSCRIPT,
+    "transfer_started": EventType.CALL_TRANSFER,
+    "transfer_bridged": EventType.CALL_TRANSFER,
+    "transfer_cancelled": EventType.CALL_TRANSFER,
+    "transfer_ended": EventType.CALL_TRANSFER,
+}
+
+# The SDK's pattern is r"v=(\d+),d=([0-9a-f]{64})"; upper-case hex is also read (the
+# digest is compared as bytes, so this widens nothing).
+_SIGNATURE = re.compile(r"v=(\d{1,16}),d=([0-9a-fA-F]{64})")
+
+
+def _to_call(payload: Any) -> Call:
+    from callswitch_retell._mapping import to_call
+
+    return to_call(payload)
+
+
+class RetellWebhookRules:
+    """Retell's signing scheme and event names (see the module docstring)."""
+
+    default_tolerance = 300.0
+
+    def verify(
+        self,
+        headers: Headers,
+        body: bytes,
+        secret: WebhookSecret,
+        *,
+        tolerance: float,
+        now: float,
+    ) -> datetime | None:
+        if isinstance(secret, HmacAuth | SharedSecretAuth):
+            raise InvalidRequestError(
+                "retell webhooks are signed with your Retell API key: pass secret=<api key> "
+                f"(a str or callswitch.Secret), not {type(secret).__name__}"
+            )
+        key = secret_text(secret, PROVIDER).encode("utf-8")
+        value = headers.single(SIGNATURE_HEADER, PROVIDER)
+        if value is None:
+            raise InvalidSignatureError(
+                f"retell webhook has no {SIGNATURE_HEADER} header; the request is not from "
+                "Retell, or a proxy dropped the header"
+            )
+        match = _SIGNATURE.fullmatch(value.strip())
+        if match is None:
+            raise InvalidSignatureError(
+                f"retell webhook {SIGNATURE_HEADER} header is malformed: expected "
+                "'v=<unix ms>,d=<64 hex digits>'"
+            )
+        stamp, digest = match.group(1), match.group(2)
+        signed_at = datetime.fromtimestamp(int(stamp) / 1000.0, UTC)
+        check_freshness(signed_at, now=now, tolerance=tolerance, provider=PROVIDER)
+        expected = hmac.new(key, body + stamp.encode("ascii"), hashlib.sha256).digest()
+        if not hmac.compare_digest(expected, bytes.fromhex(digest)):
+            raise InvalidSignatureError(
+                "retell webhook signature does not match the body: wrong API key (Retell "
+                "signs with the key of the workspace that owns the agent), or the body was "
+                "changed (pass the raw bytes as received)"
+            )
+        return signed_at
+
+    def parse(self, payload: dict[str, Any], *, signed_at: datetime | None) -> CallEvent:
+        raw_type = payload.get("event")
+        if not isinstance(raw_type, str) or not raw_type:
+            raise InvalidRequestError(
+                'retell webhook body has no \'event\' name; expected {"event": ..., "call": {...}}'
+            )
+        kind = EVENT_TYPES.get(raw_type, EventType.OTHER)
+        call_payload = payload.get("call")
+        call = mapped_call(PROVIDER, _to_call, call_payload) if call_payload is not None else None
+        call_time = None
+        if call is not None:
+            call_time = call.started_at if kind is EventType.CALL_STARTED else call.ended_at
+        return CallEvent(
+            id=derive_event_id(PROVIDER, raw_type, call.id if call else None, payload),
+            provider=PROVIDER,
+            type=kind,
+            raw_type=raw_type,
+            occurred_at=first_time(signed_at, call_time),
+            call=call,
+            raw=payload,
+        )
+
+
+#: What ``ProviderSpec.webhooks`` names: ``"callswitch_retell.webhooks:RULES"``.
+RULES = RetellWebhookRules()

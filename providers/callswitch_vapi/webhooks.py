@@ -1,0 +1,202 @@
+"""Vapi webhook ("server message") rules: credential check and event mapping.
+
+Wire facts (``vapi-server-sdk`` 3.0.0 types ``ServerMessage*``,
+``HmacAuthenticationPlan``, ``BearerAuthenticationPlan``; ``shared/vendors.md``):
+
+* authentication is whatever the user configured on the server credential:
+  a bearer token (``Authorization: Bearer <token>``; header name and prefix are
+  configurable), the legacy ``X-Vapi-Secret: <secret>``, or HMAC: ``x-signature`` over
+  ``{timestamp}.{body}`` with ``x-timestamp``, ``sha256`` (or ``sha512``/``sha1``),
+  ``hex`` (or ``base64``), all header names, a prefix and the payload format configurable;
+* body ``{"message": {"type": ..., "call": {...}, "timestamp": ..., ...}}``.
+
+``secret=`` takes the secret string, which accepts any of the three default setups (an
+``x-signature`` header means HMAC; otherwise ``X-Vapi-Secret``; otherwise
+``Authorization``), or an explicit :class:`~callswitch.webhooks.HmacAuth` /
+:class:`~callswitch.webhooks.SharedSecretAuth` for custom header names, algorithms or
+encodings, and to insist on one scheme. Only HMAC signs a timestamp, so only HMAC
+refuses replays; with a shared secret, de-duplicate.
+
+Event mapping (decided here; Vapi has no neutral names):
+
+* ``status-update`` with ``status: in-progress`` -> ``call.started``; any other status
+  (``ended`` included) -> ``call.status_changed``. Vapi always follows an ended call with
+  an ``end-of-call-report``, which is the ``call.ended`` event, so that every call ends
+  exactly once whatever messages the assistant subscribes to.
+* ``end-of-call-report`` -> ``call.ended`` (it also carries the analysis).
+* ``transcript`` (and ``transcript[transcriptType="final"]``), ``conversation-update``
+  -> ``call.transcript``; ``transfer-update`` -> ``call.transfer``; anything else
+  (``tool-calls``, ``assistant-request``, ``speech-update``...) -> ``other``.
+
+The message's own fields are laid over ``message.call`` before the call is mapped (the
+report's ``endedReason``, ``startedAt``, ``endedAt``, ``cost``, ``costs``, ``artifact``,
+``analysis``; a status update's ``status`` and ``endedReason``; the message's
+``phoneNumber`` and ``customer`` where the call lacks them), and an end-of-call
+report sets ``status: ended`` [INF: the report is sent after the call ended]. So
+``event.call.raw`` is that merged object; ``event.raw`` is the body untouched.
+
+``message.timestamp`` is a number whose unit the SDK does not state; values above 1e11
+are read as epoch milliseconds, others as seconds [INF]. No event id is sent: the id is
+derived from the payload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from callswitch.errors import InvalidRequestError, InvalidSignatureError
+from callswitch.models import Call
+from callswitch.webhooks import (
+    CallEvent,
+    EventType,
+    Headers,
+    HmacAuth,
+    SharedSecretAuth,
+    WebhookSecret,
+    derive_event_id,
+    first_time,
+    mapped_call,
+    parse_timestamp,
+    secret_text,
+    verify_hmac,
+    verify_shared_secret,
+)
+
+__all__ = ["EVENT_TYPES", "RULES", "VapiWebhookRules"]
+
+PROVIDER = "vapi"
+
+#: Vapi message type -> neutral type (``status-update`` is decided by its status).
+EVENT_TYPES: Mapping[str, EventType] = {
+    "end-of-call-report": EventType.CALL_ENDED,
+    "transcript": EventType.CALL_TRANSCRIPT,
+    'transcript[transcriptType="final"]': EventType.CALL_TRANSCRIPT,
+    "conversation-update": EventType.CALL_TRANSCRIPT,
+    "transfer-update": EventType.CALL_TRANSFER,
+}
+
+_REPORT_FIELDS = ("endedReason", "startedAt", "endedAt", "cost", "costs", "artifact", "analysis")
+_STATUS_FIELDS = ("status", "endedReason")
+_CONTEXT_FIELDS = ("phoneNumber", "customer")
+
+
+def _to_call(payload: Any) -> Call:
+    from callswitch_vapi._mapping import to_call
+
+    return to_call(payload)
+
+
+class VapiWebhookRules:
+    """Vapi's server credentials and message types (see the module docstring)."""
+
+    default_tolerance = 300.0
+
+    def verify(
+        self,
+        headers: Headers,
+        body: bytes,
+        secret: WebhookSecret,
+        *,
+        tolerance: float,
+        now: float,
+    ) -> datetime | None:
+        if isinstance(secret, HmacAuth):
+            return verify_hmac(
+                headers, body, secret, tolerance=tolerance, now=now, provider=PROVIDER
+            )
+        if isinstance(secret, SharedSecretAuth):
+            verify_shared_secret(headers, secret, provider=PROVIDER)
+            return None
+        text = secret_text(secret, PROVIDER)
+        if "x-signature" in headers:
+            return verify_hmac(
+                headers, body, HmacAuth(text), tolerance=tolerance, now=now, provider=PROVIDER
+            )
+        if "x-vapi-secret" in headers:
+            auth = SharedSecretAuth(text, header="x-vapi-secret", bearer_prefix=False)
+            verify_shared_secret(headers, auth, provider=PROVIDER)
+            return None
+        authorization = headers.single("authorization", PROVIDER)
+        if authorization is not None:
+            # bearerPrefixEnabled defaults to true but can be turned off: read both.
+            bearer = authorization.partition(" ")[0].lower() == "bearer"
+            auth = SharedSecretAuth(text, header="authorization", bearer_prefix=bearer)
+            verify_shared_secret(headers, auth, provider=PROVIDER)
+            return None
+        raise InvalidSignatureError(
+            "vapi webhook has no x-signature, X-Vapi-Secret or Authorization header; set a "
+            "server credential on the assistant (or phone number) that sends it, or pass "
+            "HmacAuth/SharedSecretAuth with the header names you configured"
+        )
+
+    def parse(self, payload: dict[str, Any], *, signed_at: datetime | None) -> CallEvent:
+        message = payload.get("message")
+        raw_type = message.get("type") if isinstance(message, dict) else None
+        if not isinstance(message, dict) or not isinstance(raw_type, str) or not raw_type:
+            raise InvalidRequestError(
+                "vapi webhook body has no message type; expected "
+                '{"message": {"type": ..., "call": {...}}}'
+            )
+        kind = EVENT_TYPES.get(raw_type, EventType.OTHER)
+        if raw_type == "status-update":
+            in_progress = message.get("status") == "in-progress"
+            kind = EventType.CALL_STARTED if in_progress else EventType.CALL_STATUS_CHANGED
+        call = None
+        call_payload = message.get("call")
+        if isinstance(call_payload, dict):
+            if not isinstance(call_payload.get("id"), str) or not call_payload["id"]:
+                raise InvalidRequestError("vapi webhook message.call has no id")
+            call = mapped_call(PROVIDER, _to_call, _merged_call(raw_type, message, call_payload))
+        elif call_payload is not None:
+            raise InvalidRequestError(
+                f"vapi webhook message.call is a {type(call_payload).__name__}, not an object"
+            )
+        call_time = None
+        if call is not None:
+            call_time = call.started_at if kind is EventType.CALL_STARTED else call.ended_at
+        return CallEvent(
+            id=derive_event_id(PROVIDER, raw_type, call.id if call else None, payload),
+            provider=PROVIDER,
+            type=kind,
+            raw_type=raw_type,
+            occurred_at=first_time(_time(message.get("timestamp")), signed_at, call_time),
+            call=call,
+            raw=payload,
+        )
+
+
+def _merged_call(
+    raw_type: str, message: Mapping[str, Any], call: Mapping[str, Any]
+) -> dict[str, Any]:
+    fields: tuple[str, ...] = ()
+    if raw_type == "end-of-call-report":
+        fields = _REPORT_FIELDS
+    elif raw_type == "status-update":
+        fields = _STATUS_FIELDS
+    merged = dict(call)
+    # The message names the phone number and customer it is about; the call object often
+    # carries only phoneNumberId / customerId. Fill them in, never overwrite.
+    for name in _CONTEXT_FIELDS:
+        if merged.get(name) is None and isinstance(message.get(name), dict):
+            merged[name] = message[name]
+    for name in fields:
+        if message.get(name) is not None:
+            merged[name] = message[name]
+    if raw_type == "end-of-call-report":
+        merged["status"] = "ended"
+    return merged
+
+
+def _time(value: Any) -> datetime | None:
+    if isinstance(value, int | float | str) and not isinstance(value, bool):
+        try:
+            return parse_timestamp(value)
+        except (ValueError, OverflowError, OSError):
+            return None
+    return None
+
+
+#: What ``ProviderSpec.webhooks`` names: ``"callswitch_vapi.webhooks:RULES"``.
+RULES = VapiWebhookRules()
