@@ -64,6 +64,10 @@ class MockTruedy:
         hdrs = {"content-type": "application/json", **(headers or {})}
         self._answers.append(httpx.Response(status, content=content, headers=hdrs))
 
+    def answer_with(self, fn: Callable[[httpx.Request], httpx.Response]) -> None:
+        """Queue a function answer (it may raise an httpx error to fake a broken connection)."""
+        self._answers.append(fn)
+
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         if not self._answers:
@@ -86,6 +90,12 @@ class MockTruedy:
 @pytest.fixture
 def truedy() -> MockTruedy:
     return MockTruedy()
+
+
+@pytest.fixture
+def new_truedy() -> Callable[[], MockTruedy]:
+    """A factory, for tests that need more than one mock Truedy."""
+    return MockTruedy
 
 
 def _drive(plan: Plan[Any], *responses: Response) -> tuple[list[Request], Any]:
