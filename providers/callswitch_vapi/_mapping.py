@@ -1,0 +1,310 @@
+"""Vapi's camelCase call payload -> the neutral :class:`~callswitch.models.Call`.
+
+Field names and enum values are those of ``vapi-server-sdk`` 3.0.0 (``types/call.py``,
+``types/call_status.py``, ``types/call_type.py``, ``types/call_ended_reason.py``,
+``types/artifact.py``, ``types/analysis.py``). Parsing never fails on a value it does not
+know: it maps to an ``unknown`` member or ``None``, and the whole payload is ``Call.raw``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from callswitch.models import (
+    Call,
+    CallDirection,
+    CallKind,
+    CallStatus,
+    EndReason,
+    Money,
+    Utterance,
+    UtteranceRole,
+)
+
+__all__ = ["end_reason", "parse_time", "to_call"]
+
+PROVIDER = "vapi"
+
+_STATUS = {
+    "scheduled": CallStatus.QUEUED,
+    "queued": CallStatus.QUEUED,
+    "ringing": CallStatus.RINGING,
+    "in-progress": CallStatus.ONGOING,
+    "forwarding": CallStatus.ONGOING,
+    "ended": CallStatus.ENDED,
+    # "not-found" and "deletion-failed" say nothing about the call's life cycle.
+}
+
+_TYPES = {
+    "inboundPhoneCall": (CallKind.PHONE, CallDirection.INBOUND),
+    "outboundPhoneCall": (CallKind.PHONE, CallDirection.OUTBOUND),
+    "webCall": (CallKind.WEB, CallDirection.UNKNOWN),
+    # A websocket call streams audio to your own server: not telephony, so "web".
+    "vapi.websocketCall": (CallKind.WEB, CallDirection.UNKNOWN),
+}
+
+# endedReason -> EndReason. Exact values first, then prefixes for the large families
+# (the SDK lists about 600 values, most of them "pipeline-error-*" and "call.*.error-*").
+_END_EXACT: dict[str, EndReason] = {
+    "customer-ended-call": EndReason.USER_HANGUP,
+    "customer-ended-call-before-warm-transfer": EndReason.USER_HANGUP,
+    "customer-ended-call-after-warm-transfer-attempt": EndReason.USER_HANGUP,
+    "customer-ended-call-during-transfer": EndReason.USER_HANGUP,
+    "call.ringing.sip-inbound-caller-hungup-before-call-connect": EndReason.USER_HANGUP,
+    "assistant-ended-call": EndReason.AGENT_HANGUP,
+    "assistant-said-end-call-phrase": EndReason.AGENT_HANGUP,
+    "assistant-ended-call-with-hangup-task": EndReason.AGENT_HANGUP,
+    "assistant-ended-call-after-message-spoken": EndReason.AGENT_HANGUP,
+    "assistant-forwarded-call": EndReason.TRANSFERRED,
+    "call.ringing.hook-executed-transfer": EndReason.TRANSFERRED,
+    "call.ending.hook-executed-transfer": EndReason.TRANSFERRED,
+    "voicemail": EndReason.VOICEMAIL,
+    "customer-did-not-answer": EndReason.NO_ANSWER,
+    "call.forwarding.no-answer": EndReason.NO_ANSWER,
+    "customer-busy": EndReason.BUSY,
+    "call.forwarding.operator-busy": EndReason.BUSY,
+    "exceeded-max-duration": EndReason.MAX_DURATION,
+    "silence-timed-out": EndReason.INACTIVITY,
+    "manually-canceled": EndReason.CANCELLED,
+    "scheduled-call-deleted": EndReason.CANCELLED,
+    "call-deleted": EndReason.CANCELLED,
+    "twilio-failed-to-connect-call": EndReason.DIAL_FAILED,
+    "twilio-reported-customer-misdialed": EndReason.DIAL_FAILED,
+    "vonage-failed-to-connect-call": EndReason.DIAL_FAILED,
+    "vonage-rejected": EndReason.DIAL_FAILED,
+    "sip-outbound-unallocated-number": EndReason.DIAL_FAILED,
+    "phone-call-provider-bypass-enabled-but-no-call-received": EndReason.DIAL_FAILED,
+    "worker-shutdown": EndReason.ERROR,
+    "assistant-join-timed-out": EndReason.ERROR,
+    "phone-call-provider-closed-websocket": EndReason.ERROR,
+    "vonage-disconnected": EndReason.ERROR,
+}
+
+_END_PREFIXES: tuple[tuple[str, EndReason], ...] = (
+    ("pipeline-error-", EndReason.ERROR),
+    ("call.in-progress.error-", EndReason.ERROR),
+    ("call.start.", EndReason.ERROR),
+    ("call-start-error-", EndReason.ERROR),
+    ("call.ringing.error-", EndReason.ERROR),
+    ("assistant-request-", EndReason.ERROR),
+    ("assistant-not-", EndReason.ERROR),
+)
+
+
+def end_reason(raw: object) -> EndReason | None:
+    """The neutral reason for Vapi's ``endedReason``; ``UNKNOWN`` for one not mapped."""
+    if not isinstance(raw, str) or not raw:
+        return None
+    if raw in _END_EXACT:
+        return _END_EXACT[raw]
+    for prefix, reason in _END_PREFIXES:
+        if raw.startswith(prefix):
+            return reason
+    return EndReason.UNKNOWN
+
+
+def parse_time(value: object) -> datetime | None:
+    """An aware datetime from Vapi's ISO 8601 strings; ``None`` for anything else."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def _obj(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _money(value: object) -> Money | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return Money(amount=amount, currency="USD") if amount.is_finite() else None
+
+
+def _variables(value: object) -> dict[str, str]:
+    """``variableValues`` allows any JSON value; the neutral model holds strings."""
+    out: dict[str, str] = {}
+    for key, item in _obj(value).items():
+        if isinstance(item, str):
+            out[str(key)] = item
+        elif item is not None:
+            out[str(key)] = json.dumps(item, separators=(",", ":"), sort_keys=True)
+    return out
+
+
+_TRUE = {"true", "pass", "passed", "yes"}
+_FALSE = {"false", "fail", "failed", "no"}
+
+
+def _successful(value: object) -> bool | None:
+    """``analysis.successEvaluation`` is free text shaped by the assistant's rubric; only a
+    boolean-like answer (the default PassFail rubric gives "true"/"false") maps to a bool."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    return None
+
+
+def _role(raw: object) -> UtteranceRole:
+    # Role strings are not enumerated in the SDK (role: str); these are the spellings
+    # Vapi's artifact.messages use [INF]: "bot", "user", "system", "tool_calls",
+    # "tool_call_result". "assistant" appears in OpenAI-formatted messages.
+    if not isinstance(raw, str):
+        return UtteranceRole.UNKNOWN
+    role = raw.lower()
+    if role in {"bot", "assistant"}:
+        return UtteranceRole.AGENT
+    if role in {"user", "customer"}:
+        return UtteranceRole.USER
+    if role == "system":
+        return UtteranceRole.SYSTEM
+    if role.startswith("tool") or role == "function":
+        return UtteranceRole.TOOL
+    return UtteranceRole.UNKNOWN
+
+
+def _utterance(message: Mapping[str, Any]) -> Utterance:
+    role = _role(message.get("role"))
+    text = message.get("message")
+    if not isinstance(text, str) or not text:
+        # tool_call_result messages carry "result"; tool_calls carry "toolCalls".
+        if isinstance(message.get("result"), str):
+            text = message["result"]
+        elif message.get("toolCalls") is not None:
+            text = json.dumps(message["toolCalls"], separators=(",", ":"), sort_keys=True)
+        else:
+            text = ""
+    start = _number(message.get("secondsFromStart"))
+    end = None
+    began, finished = _number(message.get("time")), _number(message.get("endTime"))
+    # time/endTime are epoch milliseconds in Vapi payloads [INF]; their difference is the
+    # utterance's length.
+    if start is not None and began is not None and finished is not None and finished >= began:
+        end = start + (finished - began) / 1000.0
+    return Utterance(role=role, text=text, start=start, end=end)
+
+
+_TEXT_ROLES = {
+    "ai": UtteranceRole.AGENT,
+    "assistant": UtteranceRole.AGENT,
+    "bot": UtteranceRole.AGENT,
+    "user": UtteranceRole.USER,
+    "customer": UtteranceRole.USER,
+}
+
+
+def _from_text(transcript: str) -> tuple[Utterance, ...]:
+    """Fallback for payloads with only ``artifact.transcript`` ("AI: ...\\nUser: ..." [INF])."""
+    out = []
+    for line in transcript.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        speaker, sep, text = line.partition(":")
+        role = _TEXT_ROLES.get(speaker.strip().lower()) if sep else None
+        if role is None:
+            out.append(Utterance(role=UtteranceRole.UNKNOWN, text=line))
+        else:
+            out.append(Utterance(role=role, text=text.strip()))
+    return tuple(out)
+
+
+def _transcript(data: Mapping[str, Any], artifact: Mapping[str, Any]) -> tuple[Utterance, ...]:
+    messages = artifact.get("messages")
+    if not isinstance(messages, list):
+        messages = data.get("messages")  # Call.messages (top level) in the SDK type
+    if isinstance(messages, list) and messages:
+        return tuple(_utterance(m) for m in messages if isinstance(m, dict))
+    text = _str(artifact.get("transcript")) or _str(data.get("transcript"))
+    return _from_text(text) if text else ()
+
+
+def _recording_url(data: Mapping[str, Any], artifact: Mapping[str, Any]) -> str | None:
+    mono = _obj(_obj(artifact.get("recording")).get("mono"))
+    return (
+        _str(artifact.get("recordingUrl"))
+        or _str(mono.get("combinedUrl"))
+        or _str(data.get("recordingUrl"))  # older payloads kept it at the top level
+    )
+
+
+def _numbers(data: Mapping[str, Any], direction: CallDirection) -> tuple[str | None, str | None]:
+    customer = _str(_obj(data.get("customer")).get("number"))
+    ours = _str(_obj(data.get("phoneNumber")).get("number"))
+    if direction is CallDirection.INBOUND:
+        return customer, ours
+    if direction is CallDirection.OUTBOUND:
+        return ours, customer
+    return None, None
+
+
+def to_call(data: Mapping[str, Any]) -> Call:
+    """The neutral call for a Vapi call payload (``Call`` in the SDK)."""
+    raw = dict(data)
+    status_raw = data.get("status")
+    status = _STATUS.get(status_raw, CallStatus.UNKNOWN) if isinstance(status_raw, str) else None
+    status = status or CallStatus.UNKNOWN
+    type_raw = data.get("type")
+    kind, direction = (
+        _TYPES.get(type_raw, (CallKind.UNKNOWN, CallDirection.UNKNOWN))
+        if isinstance(type_raw, str)
+        else (CallKind.UNKNOWN, CallDirection.UNKNOWN)
+    )
+    from_number, to_number = _numbers(data, direction)
+    started, ended = parse_time(data.get("startedAt")), parse_time(data.get("endedAt"))
+    duration = ended - started if started and ended and ended >= started else None
+    overrides = _obj(data.get("assistantOverrides"))
+    artifact = _obj(data.get("artifact"))
+    analysis = _obj(data.get("analysis"))
+    raw_reason = _str(data.get("endedReason"))
+    return Call(
+        id=str(data.get("id") or ""),
+        provider=PROVIDER,
+        status=status,
+        direction=direction,
+        kind=kind,
+        agent_id=_str(data.get("assistantId")),
+        from_number=from_number,
+        to_number=to_number,
+        created_at=parse_time(data.get("createdAt")),
+        started_at=started,
+        ended_at=ended,
+        duration=duration,
+        metadata=dict(_obj(overrides.get("metadata"))),
+        variables=_variables(overrides.get("variableValues")),
+        transcript=_transcript(data, artifact),
+        recording_url=_recording_url(data, artifact),
+        summary=_str(analysis.get("summary")) or _str(data.get("summary")),
+        sentiment=None,
+        successful=_successful(analysis.get("successEvaluation")),
+        cost=_money(data.get("cost")),
+        end_reason=end_reason(raw_reason),
+        raw_end_reason=raw_reason,
+        raw=raw,
+    )
