@@ -12,6 +12,7 @@ in ``shared/seeds`` (000: update-live-call, 001: update-call, 004: create-web-ca
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -133,7 +134,10 @@ def _str(value: Any) -> str | None:
 
 
 def _number(value: Any) -> int | float | None:
+    """A finite JSON number, or None (booleans are not numbers here)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
 
@@ -156,7 +160,10 @@ def ms_to_datetime(value: Any) -> datetime | None:
 def _duration(payload: Mapping[str, Any]) -> timedelta | None:
     ms = _number(payload.get("duration_ms"))
     if ms is not None and ms >= 0:
-        return timedelta(milliseconds=ms)
+        try:
+            return timedelta(milliseconds=ms)
+        except OverflowError:
+            return None
     # No duration_ms (older payloads, seed 001): the span between start and end.
     start = ms_to_datetime(payload.get("start_timestamp"))
     end = ms_to_datetime(payload.get("end_timestamp"))

@@ -37,7 +37,7 @@ def client(fake: FakeRetell) -> Iterator[callswitch.Client]:
 
 
 @pytest.fixture
-def make_client() -> Callable[..., callswitch.Client]:
+def make_client() -> Iterator[Callable[..., callswitch.Client]]:
     """Build a sync client against any handler, with any connect() options."""
     opened: list[httpx.Client] = []
 
@@ -47,7 +47,9 @@ def make_client() -> Callable[..., callswitch.Client]:
         kwargs.setdefault("max_retries", 0)
         return callswitch.connect("retell", api_key=KEY, http_client=http, **kwargs)
 
-    return build
+    yield build
+    for http in opened:
+        http.close()
 
 
 @pytest.fixture
@@ -73,3 +75,20 @@ def sdk(sdk_fake: FakeRetell) -> Iterator[Any]:
     http = httpx.Client(transport=httpx.MockTransport(sdk_fake))
     with http:
         yield retell.Retell(api_key=KEY, base_url=BASE, http_client=http, max_retries=0)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def make_async_client() -> Callable[..., callswitch.AsyncClient]:
+    """Build an async client against any handler, with any connect_async() options."""
+
+    def build(handler: Callable[[httpx.Request], httpx.Response], **kwargs: Any) -> Any:
+        http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+        kwargs.setdefault("max_retries", 0)
+        return callswitch.connect_async("retell", api_key=KEY, http_client=http, **kwargs)
+
+    return build
