@@ -1,0 +1,476 @@
+"""An in-memory emulator of the Vapi call API (``https://api.vapi.ai``).
+
+Paths, bodies and the Call shape follow ``vapi-server-sdk`` 3.0.0; live-control messages
+follow Vapi's "Call Control" docs (see ``/work/shared/vendors.md``). Calls carry
+``monitor.listenUrl`` / ``monitor.controlUrl`` until they end; the control URL is served by
+this emulator (``{base}/live/{id}/control``, built from the request's own base URL) and,
+like Vapi's, needs no API key. Assumptions (``ASSUMPTION`` below): errors use NestJS's
+shape with "property X should not exist" for unknown properties (body and query); an
+unknown id answers 404; a control message to a call that is not ``in-progress`` answers
+400; the control URL answers 200 ``{}``; ``triggerResponseEnabled`` defaults to true.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from callswitch.emulators import CallNotFound, Emulator, JSONBodyError
+
+__all__ = ["VapiEmulator", "create_app"]
+
+DEFAULT_PHONE_NUMBERS = ("+14155550100", "+14155550101")
+_CREATE_FIELDS = frozenset(
+    {
+        "assistantVersion",
+        "squadVersion",
+        "transport",
+        "customers",
+        "name",
+        "schedulePlan",
+        "assistantId",
+        "assistant",
+        "assistantOverrides",
+        "squadId",
+        "squad",
+        "squadOverrides",
+        "workflowId",
+        "workflow",
+        "workflowOverrides",
+        "phoneNumberId",
+        "phoneNumber",
+        "customerId",
+        "customer",
+    }
+)
+_RUNNERS = ("assistantId", "assistant", "squadId", "squad", "workflowId", "workflow")
+_TIME_FILTERS = {
+    f"{field}{op}": (field, op)
+    for field in ("createdAt", "updatedAt")
+    for op in ("Gt", "Lt", "Ge", "Le")
+}
+_CALL_QUERY = frozenset({"id", "assistantId", "phoneNumberId", "limit", *_TIME_FILTERS})
+_PHONE_QUERY = frozenset({"limit", *_TIME_FILTERS})
+_CONTROLS = ("mute-assistant", "unmute-assistant", "say-first-message")
+_GREETING = "Hello, this is the assistant. How can I help you today?"
+_REPLY = "Hi, I'm calling about my order."
+_CONTROL_PATH = re.compile(r"^/live/[^/]+/control$")
+
+
+class _HttpError(Exception):
+    def __init__(self, status: int, message: str | list[str]) -> None:
+        super().__init__(str(message))
+        self.status = status
+        self.message = message
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _parse_iso(value: str, name: str) -> float:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise _HttpError(400, [f"{name} must be a valid ISO 8601 date string"]) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()
+
+
+class VapiEmulator(Emulator):
+    """Vapi's ``/call`` endpoints and per-call control URLs, from memory."""
+
+    name = "vapi"
+
+    def __init__(
+        self, *, api_key: str | None = None, phone_numbers: tuple[str, ...] = DEFAULT_PHONE_NUMBERS
+    ) -> None:
+        super().__init__(api_key=api_key)
+        self.org_id = "org-" + self.new_id(nbytes=8)
+        self.phone_numbers: dict[str, dict[str, Any]] = {}
+        #: Control messages each call received, in order (not part of Vapi's Call).
+        self.live_messages: dict[str, list[dict[str, Any]]] = {}
+        self._created: dict[str, float] = {}
+        for number in phone_numbers:
+            self.add_phone_number(number)
+
+    def add_phone_number(self, number: str) -> str:
+        """Register a phone number the account owns; returns its id."""
+        now = self.now()
+        number_id = self._uuid()
+        with self.lock:
+            self.phone_numbers[number_id] = {
+                "id": number_id,
+                "orgId": self.org_id,
+                "provider": "vapi",
+                "number": number,
+                "status": "active",
+                "createdAt": _iso(now),
+                "updatedAt": _iso(now),
+            }
+        return number_id
+
+    def _uuid(self) -> str:
+        h = self.new_id(nbytes=16)
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:32]}"
+
+    # -- vendor hooks -------------------------------------------------------------------
+    def routes(self) -> list[BaseRoute]:
+        g = self._guard
+        return [
+            Route("/call", g(self._list), methods=["GET"]),
+            Route("/call", g(self._create), methods=["POST"]),
+            Route("/call/{call_id}", g(self._get), methods=["GET"]),
+            Route("/call/{call_id}", g(self._update), methods=["PATCH"]),
+            Route("/call/{call_id}", g(self._delete), methods=["DELETE"]),
+            Route("/phone-number", g(self._phone_list), methods=["GET"]),
+            Route("/live/{call_id}/control", g(self._control), methods=["POST"]),
+        ]
+
+    def requires_auth(self, method: str, path: str) -> bool:
+        # The control URL is its own credential.
+        return not _CONTROL_PATH.match(path)
+
+    def error_response(
+        self, status: int, message: str | list[str], headers: Mapping[str, str] | None = None
+    ) -> Response:
+        names = {
+            400: "Bad Request",
+            401: "Unauthorized",
+            404: "Not Found",
+            429: "Too Many Requests",
+        }
+        error = names.get(status, "Internal Server Error" if status >= 500 else "Error")
+        body = {"message": message, "error": error, "statusCode": status}
+        return JSONResponse(body, status_code=status, headers=headers)
+
+    def vendor_status(self, call: Mapping[str, Any]) -> str:
+        return str(call["status"])
+
+    def new_call(self, status: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "assistantId": fields.get("assistantId", "asst-emulator"),
+            "customer": {"number": "+14155550199"},
+            "phoneNumberId": next(iter(self.phone_numbers), None),
+        }
+        record = self._record(body)
+        record.update(fields)
+        with self.lock:
+            self._store(record)
+            if status != "queued":
+                if status == "ended":
+                    self.apply_status(record, "ongoing")
+                self.apply_status(record, status)
+        return record
+
+    def apply_status(self, call: dict[str, Any], status: str) -> None:
+        now = self.now()
+        call["updatedAt"] = _iso(now)
+        if status == "queued":
+            call["status"] = "queued"
+            for key in ("startedAt", "endedAt", "endedReason"):
+                call.pop(key, None)
+        elif status == "ongoing":
+            call["status"] = "in-progress"
+            call.setdefault("startedAt", _iso(now))
+            if not call["artifact"]["messages"]:
+                self._message(call, "bot", _GREETING)
+        elif status in ("ended", "failed"):
+            if call["status"] == "ended":
+                return
+            if status == "failed":
+                # Vapi has no failed status: an unanswered call ends with this reason.
+                call.setdefault("endedReason", "customer-did-not-answer")
+            else:
+                call.setdefault("endedReason", "customer-ended-call")
+                if not any(m["role"] == "user" for m in call["artifact"]["messages"]):
+                    self._message(call, "user", _REPLY)
+                self._finish(call, now)
+            call["status"] = "ended"
+            call["endedAt"] = _iso(now)
+
+    # -- records ------------------------------------------------------------------------
+    def _record(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        now = self.now()
+        phone = any(k in body for k in ("customer", "customerId", "customers"))
+        record: dict[str, Any] = {
+            "id": self._uuid(),
+            "orgId": self.org_id,
+            # ASSUMPTION: POST /call without a customer makes a web call.
+            "type": "outboundPhoneCall" if phone else "webCall",
+            "status": "queued",
+            "createdAt": _iso(now),
+            "updatedAt": _iso(now),
+            "cost": 0,
+            "costs": [],
+            "artifact": {"messages": [], "transcript": ""},
+        }
+        for key in _CREATE_FIELDS - {"customers"}:
+            if body.get(key) is not None:
+                record[key] = body[key]
+        return record
+
+    def _store(self, record: dict[str, Any]) -> None:
+        self.calls[record["id"]] = record
+        self.live_messages.setdefault(record["id"], [])
+        self._created[record["id"]] = self.now()
+
+    def _seconds(self, call: Mapping[str, Any]) -> float:
+        started = call.get("startedAt")
+        base = _parse_iso(started, "startedAt") if started else self.now()
+        return round(max(0.0, self.now() - base), 3)
+
+    def _message(self, call: dict[str, Any], role: str, text: str) -> None:
+        item: dict[str, Any] = {
+            "role": role,
+            "message": text,
+            "time": self.now() * 1000,
+            "secondsFromStart": self._seconds(call),
+        }
+        if role in ("bot", "user"):
+            item["endTime"] = item["time"] + 1000
+            item["duration"] = 1000
+        call["artifact"]["messages"].append(item)
+        lines = [
+            f"{'AI' if m['role'] == 'bot' else 'User'}: {m['message']}"
+            for m in call["artifact"]["messages"]
+            if m["role"] in ("bot", "user")
+        ]
+        call["artifact"]["transcript"] = "\n".join(lines)
+
+    def _finish(self, call: dict[str, Any], now: float) -> None:
+        seconds = self._seconds(call)
+        call["artifact"]["recordingUrl"] = f"https://vapi-emulator.invalid/{call['id']}.wav"
+        overrides = call.get("assistantOverrides") or {}
+        call["artifact"]["variableValues"] = dict(overrides.get("variableValues") or {})
+        call["analysis"] = {
+            "summary": "Emulated call: the assistant greeted the customer, who asked about "
+            "an order.",
+            "successEvaluation": "true",
+        }
+        call["cost"] = round(seconds * 0.001, 6)
+        call["costs"] = [{"type": "vapi", "cost": call["cost"], "minutes": seconds / 60}]
+
+    def _view(self, call: Mapping[str, Any], request: Request) -> dict[str, Any]:
+        out = dict(call)
+        if call["status"] != "ended":
+            base = str(request.base_url).rstrip("/")
+            ws = "wss" if base.startswith("https") else "ws"
+            host = base.split("://", 1)[1]
+            out["monitor"] = {
+                "listenUrl": f"{ws}://{host}/live/{call['id']}/listen",
+                "controlUrl": f"{base}/live/{call['id']}/control",
+            }
+        return out
+
+    # -- plumbing -------------------------------------------------------------------------
+    def _guard(self, handler: Any) -> Any:
+        async def endpoint(request: Request) -> Response:
+            try:
+                response: Response = await handler(request)
+                return response
+            except _HttpError as exc:
+                return self.error_response(exc.status, exc.message)
+            except JSONBodyError as exc:
+                return self.error_response(400, str(exc))
+            except CallNotFound:
+                return self.error_response(404, "Call not found")
+
+        return endpoint
+
+    async def _object(self, request: Request, allowed: frozenset[str]) -> dict[str, Any]:
+        body = await self.json_body(request, required=False)
+        if body is None:
+            body = {}
+        if not isinstance(body, dict):
+            raise _HttpError(400, ["the request body must be a JSON object"])
+        unknown = sorted(set(body) - allowed)
+        if unknown:
+            raise _HttpError(400, [f"property {name} should not exist" for name in unknown])
+        return body
+
+    def _query(self, request: Request, allowed: frozenset[str]) -> tuple[int, list[Any]]:
+        params = request.query_params
+        unknown = sorted(set(params) - allowed)
+        if unknown:
+            raise _HttpError(400, [f"property {name} should not exist" for name in unknown])
+        limit = 100
+        if "limit" in params:
+            try:
+                limit = int(float(params["limit"]))
+            except ValueError:
+                raise _HttpError(400, ["limit must be a number"]) from None
+            if not 0 <= limit <= 1000:
+                raise _HttpError(400, ["limit must not be greater than 1000"])
+        checks = []
+        for name, (field, op) in _TIME_FILTERS.items():
+            if name in params:
+                checks.append((field, op, _parse_iso(params[name], name)))
+        return limit, checks
+
+    @staticmethod
+    def _in_window(item: Mapping[str, Any], checks: list[Any]) -> bool:
+        for field, op, bound in checks:
+            value = _parse_iso(item[field], field)
+            ok = {
+                "Gt": value > bound,
+                "Lt": value < bound,
+                "Ge": value >= bound,
+                "Le": value <= bound,
+            }[op]
+            if not ok:
+                return False
+        return True
+
+    # -- endpoints ----------------------------------------------------------------------
+    async def _create(self, request: Request) -> Response:
+        body = await self._object(request, _CREATE_FIELDS)
+        if not any(body.get(k) for k in _RUNNERS):
+            raise _HttpError(
+                400, ["assistantId, assistant, squadId, squad, workflowId or workflow is required"]
+            )
+        overrides = body.get("assistantOverrides")
+        if overrides is not None:
+            if not isinstance(overrides, dict):
+                raise _HttpError(400, ["assistantOverrides must be an object"])
+            for key in ("variableValues", "metadata"):
+                if key in overrides and not isinstance(overrides[key], dict):
+                    raise _HttpError(400, [f"assistantOverrides.{key} must be an object"])
+        customer = body.get("customer")
+        if customer is not None and not isinstance(customer, dict):
+            raise _HttpError(400, ["customer must be an object"])
+        if body.get("name") is not None and not isinstance(body["name"], str):
+            raise _HttpError(400, ["name must be a string"])
+        with self.lock:
+            record = self._record(body)
+            self._store(record)
+            return JSONResponse(self._view(record, request), status_code=201)
+
+    async def _get(self, request: Request) -> Response:
+        with self.lock:
+            return JSONResponse(self._view(self.find(request.path_params["call_id"]), request))
+
+    async def _list(self, request: Request) -> Response:
+        limit, checks = self._query(request, _CALL_QUERY)
+        params = request.query_params
+        with self.lock:
+            calls = [
+                c
+                for c in self.calls.values()
+                if self._in_window(c, checks)
+                and all(
+                    params.get(key) is None or c.get(key) == params[key]
+                    for key in ("id", "assistantId", "phoneNumberId")
+                )
+            ]
+            # ASSUMPTION: newest first, like the dashboard.
+            calls.sort(key=lambda c: (c["createdAt"], self._created[c["id"]]), reverse=True)
+            return JSONResponse([self._view(c, request) for c in calls[:limit]])
+
+    async def _update(self, request: Request) -> Response:
+        body = await self._object(request, frozenset({"name"}))
+        if "name" in body and not isinstance(body["name"], str):
+            raise _HttpError(400, ["name must be a string"])
+        with self.lock:
+            call = self.find(request.path_params["call_id"])
+            if "name" in body:
+                call["name"] = body["name"]
+                call["updatedAt"] = _iso(self.now())
+            return JSONResponse(self._view(call, request))
+
+    async def _delete(self, request: Request) -> Response:
+        # Deletes the record only: an ongoing call is not hung up (vendors.md).
+        await self._object(request, frozenset({"ids"}))
+        with self.lock:
+            call_id = request.path_params["call_id"]
+            call = self._view(self.find(call_id), request)
+            del self.calls[call_id]
+            return JSONResponse(call)
+
+    async def _phone_list(self, request: Request) -> Response:
+        limit, checks = self._query(request, _PHONE_QUERY)
+        with self.lock:
+            rows = [p for p in self.phone_numbers.values() if self._in_window(p, checks)]
+            rows.sort(key=lambda p: p["createdAt"], reverse=True)
+            return JSONResponse(rows[:limit])
+
+    async def _control(self, request: Request) -> Response:
+        message = await self.json_body(request)
+        if not isinstance(message, dict):
+            raise _HttpError(400, ["the control message must be a JSON object"])
+        self._check_control(message)
+        with self.lock:
+            call = self.find(request.path_params["call_id"])
+            if call["status"] != "in-progress":
+                raise _HttpError(400, [f"Call is not in progress (status {call['status']})"])
+            self.live_messages[call["id"]].append(message)
+            kind = message["type"]
+            if kind == "add-message":
+                inner = message["message"]
+                self._message(call, inner["role"], inner["content"])
+                if message.get("triggerResponseEnabled", True):
+                    self._message(call, "bot", "(emulated assistant response)")
+            elif kind == "say":
+                self._message(call, "bot", message["content"])
+                if message.get("endCallAfterSpoken"):
+                    call["endedReason"] = "assistant-ended-call-after-message-spoken"
+                    self.apply_status(call, "ended")
+            elif kind == "end-call":
+                call["endedReason"] = "assistant-ended-call"
+                self.apply_status(call, "ended")
+            elif kind == "transfer":
+                call["destination"] = message["destination"]
+                call["endedReason"] = "assistant-forwarded-call"
+                self.apply_status(call, "ended")
+            return JSONResponse({})
+
+    @staticmethod
+    def _check_control(message: Mapping[str, Any]) -> None:
+        kind = message.get("type")
+        if kind == "add-message":
+            inner = message.get("message")
+            if (
+                not isinstance(inner, dict)
+                or not isinstance(inner.get("role"), str)
+                or not isinstance(inner.get("content"), str)
+            ):
+                raise _HttpError(400, ["message must be an object with role and content"])
+            flag = message.get("triggerResponseEnabled")
+            if flag is not None and not isinstance(flag, bool):
+                raise _HttpError(400, ["triggerResponseEnabled must be a boolean"])
+        elif kind == "say":
+            if not isinstance(message.get("content"), str) or not message["content"]:
+                raise _HttpError(400, ["content must be a non-empty string"])
+        elif kind == "end-call":
+            pass
+        elif kind == "transfer":
+            dest = message.get("destination")
+            valid = isinstance(dest, dict) and (
+                (dest.get("type") == "number" and isinstance(dest.get("number"), str))
+                or (dest.get("type") == "sip" and isinstance(dest.get("sipUri"), str))
+            )
+            if not valid:
+                raise _HttpError(
+                    400, ["destination must be {type: number, number} or {type: sip, sipUri}"]
+                )
+        elif kind == "control":
+            if message.get("control") not in _CONTROLS:
+                raise _HttpError(400, [f"control must be one of {', '.join(_CONTROLS)}"])
+        else:
+            raise _HttpError(
+                400, ["type must be one of add-message, say, end-call, transfer, control"]
+            )
+
+
+def create_app(
+    *, api_key: str | None = None, phone_numbers: tuple[str, ...] = DEFAULT_PHONE_NUMBERS
+) -> VapiEmulator:
+    """A new Vapi emulator (an ASGI app) that owns ``phone_numbers``."""
+    return VapiEmulator(api_key=api_key, phone_numbers=phone_numbers)
