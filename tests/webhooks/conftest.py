@@ -68,7 +68,12 @@ _RETELL_ENDED_FIELDS: dict[str, Any] = {
     ],
     "recording_url": "https://retellai.s3.us-west-2.amazonaws.com/call-42/recording.wav",
     "disconnection_reason": "user_hangup",
-    "call_cost": {"combined_cost": 70, "product_costs": []},
+    "call_cost": {
+        "combined_cost": 70,
+        "product_costs": [],
+        "total_duration_seconds": 142,
+        "total_duration_unit_price": 0.49,
+    },
 }
 
 
@@ -112,6 +117,7 @@ def _vapi_call(status: str, **extra: Any) -> dict[str, Any]:
         "phoneNumberId": "pn_1",
         "customer": {"number": TO},
         "createdAt": "2026-03-03T19:59:58.000Z",
+        "updatedAt": "2026-03-03T20:02:23.000Z",
         "assistantOverrides": {
             "metadata": {"crm_id": "cust_123"},
             "variableValues": {"customer_name": "John Doe"},
@@ -192,7 +198,16 @@ def vapi_payloads() -> dict[str, dict[str, Any]]:
         "conversation-update": {
             "message": {
                 "type": "conversation-update",
-                "messages": [{"role": "user", "message": "Doing pretty well."}],
+                "messages": [
+                    {
+                        "role": "user",
+                        "message": "Doing pretty well.",
+                        "time": START_MS + 2000,
+                        "endTime": START_MS + 2400,
+                        "secondsFromStart": 2.0,
+                    }
+                ],
+                "messagesOpenAIFormatted": [{"role": "user", "content": "Doing pretty well."}],
                 "timestamp": START_MS + 2500,
                 "call": _vapi_call("in-progress"),
             }
@@ -205,16 +220,11 @@ def vapi_payloads() -> dict[str, dict[str, Any]]:
                 "call": _vapi_call("in-progress"),
             }
         },
-        "tool-calls": {
+        "speech-update": {
             "message": {
-                "type": "tool-calls",
-                "toolCallList": [
-                    {
-                        "id": "tc_1",
-                        "type": "function",
-                        "function": {"name": "lookup", "arguments": {}},
-                    }
-                ],
+                "type": "speech-update",
+                "status": "started",
+                "role": "assistant",
                 "timestamp": START_MS + 30_000,
                 "call": _vapi_call("in-progress"),
             }
