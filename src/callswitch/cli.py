@@ -762,11 +762,14 @@ def cmd_emulate(ctx: _Context) -> int:
     port = ctx.args.port
     if not 0 <= port <= 65535:
         raise _UsageError(f"--port must be between 0 and 65535, got {port}")
-    ctx.out.note(
-        f"serving the {name} emulator on http://127.0.0.1:{port} (Ctrl-C stops it); point a "
-        f"client at it with --base-url or CALLSWITCH_BASE_URL"
-    )
-    serve(name, port=port)
+
+    def ready(base_url: str) -> None:
+        ctx.out.note(
+            f"serving the {name} emulator on {base_url} (Ctrl-C stops it); point a client at "
+            f"it with --base-url {base_url} or CALLSWITCH_BASE_URL={base_url}"
+        )
+
+    serve(name, port=port, ready=ready)
     return EXIT_OK
 
 

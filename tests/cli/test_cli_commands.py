@@ -389,15 +389,62 @@ def stub_module(monkeypatch: pytest.MonkeyPatch, name: str, **attrs: Any) -> Non
 
 def test_emulate_calls_serve_with_the_port(fake: str, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[tuple[str, int]] = []
-    stub_module(monkeypatch, "callswitch.emulators", serve=lambda p, port: seen.append((p, port)))
+
+    def serve(provider: str, *, port: int, ready: Callable[[str], None]) -> None:
+        seen.append((provider, port))
+        ready(f"http://127.0.0.1:{port}")
+
+    stub_module(monkeypatch, "callswitch.emulators", serve=serve)
     code, _, err = run(["emulate", "fake", "--port", "8555"])
     assert code == 0, err
     assert seen == [("fake", 8555)]
-    assert "http://127.0.0.1:8555" in err
+    assert "serving the fake emulator on http://127.0.0.1:8555" in err
+
+
+def test_emulate_matches_the_emulators_serve_signature() -> None:
+    """The real serve() takes what the CLI passes (port, ready), as keywords."""
+    import inspect
+
+    from callswitch import emulators
+
+    params = inspect.signature(emulators.serve).parameters
+    assert params["port"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert params["ready"].kind is inspect.Parameter.KEYWORD_ONLY
+
+
+def test_cli_against_the_in_process_emulator(monkeypatch: pytest.MonkeyPatch) -> None:
+    """calls get / list / update against the built-in vapi emulator, no socket."""
+    from callswitch import emulators
+
+    emu = emulators.create("vapi")
+    try:
+        record = emu.add_call("ongoing")
+        call_id = emu.call_id(record)
+        monkeypatch.setenv("VAPI_API_KEY", "emulator-key")
+        http = httpx.Client(transport=emu.transport())
+        base = ["--provider", "vapi", "--base-url", emu.base_url]
+        out, err = io.StringIO(), io.StringIO()
+        assert (
+            cli.run(
+                [*base, "--json", "calls", "get", call_id], stdout=out, stderr=err, http_client=http
+            )
+            == 0
+        ), err.getvalue()
+        assert json.loads(out.getvalue())["status"] == "ongoing"
+        out = io.StringIO()
+        assert cli.run([*base, "calls", "list"], stdout=out, stderr=err, http_client=http) == 0
+        assert call_id in out.getvalue()
+        out = io.StringIO()
+        argv = [*base, "--json", "calls", "update", call_id, "--name", "renamed"]
+        assert cli.run(argv, stdout=out, stderr=err, http_client=http) == 0, err.getvalue()
+        assert json.loads(out.getvalue())["applied"] == ["update.name"]
+        assert emu.get_call(call_id)["name"] == "renamed"
+    finally:
+        emu.close()
 
 
 def test_emulate_interrupted_exits_quietly(fake: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    def serve(provider: str, port: int) -> None:
+    def serve(provider: str, *, port: int, ready: Callable[[str], None]) -> None:
         raise KeyboardInterrupt
 
     stub_module(monkeypatch, "callswitch.emulators", serve=serve)
