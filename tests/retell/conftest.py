@@ -92,3 +92,13 @@ def make_async_client() -> Callable[..., callswitch.AsyncClient]:
         return callswitch.connect_async("retell", api_key=KEY, http_client=http, **kwargs)
 
     return build
+
+
+@pytest.fixture(scope="module")
+def vcr_config(vcr_config: dict[str, Any]) -> dict[str, Any]:
+    """The shared config (auth headers filtered, no recording), also matching the body:
+    a replay only succeeds when callswitch sends the recorded request body."""
+    return {
+        **vcr_config,
+        "match_on": ["method", "scheme", "host", "port", "path", "query", "body"],
+    }
