@@ -313,7 +313,13 @@ class Client(_BaseClient[httpx.Client]):
         try:
             request = next(plan)
             while True:
-                response = self._send(request)
+                try:
+                    response = self._send(request)
+                except TransportError as exc:
+                    # Let the plan say what it had done before (a multi-step live control);
+                    # a plan that does not catch it re-raises the same error.
+                    request = plan.throw(exc)
+                    continue
                 if response.is_error:
                     request = plan.throw(engine.adapter.error_for(response))
                 else:
@@ -415,7 +421,13 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         try:
             request = next(plan)
             while True:
-                response = await self._send(request)
+                try:
+                    response = await self._send(request)
+                except TransportError as exc:
+                    # Let the plan say what it had done before (a multi-step live control);
+                    # a plan that does not catch it re-raises the same error.
+                    request = plan.throw(exc)
+                    continue
                 if response.is_error:
                     request = plan.throw(engine.adapter.error_for(response))
                 else:
