@@ -119,9 +119,12 @@ def _with_progress(
     exc: CallswitchError, applied: tuple[str, ...], pending: tuple[str, ...]
 ) -> CallswitchError:
     """The same error, its message saying which live actions were applied before it."""
+    # After a vendor error the failed message was refused; after a transport failure it
+    # may have arrived, so it is only "not confirmed".
+    state = "not confirmed" if isinstance(exc, TransportError) else "not applied"
     note = (
         f" Applied before this failure: {', '.join(applied) or 'nothing'}; "
-        f"not applied: {', '.join(pending)}."
+        f"{state}: {', '.join(pending)}."
     )
     if isinstance(exc, RateLimitError):
         return RateLimitError(
