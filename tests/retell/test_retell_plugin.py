@@ -119,3 +119,10 @@ def test_client_answers_from_the_declarations() -> None:
 def test_every_supported_operation_is_implemented(capability: str, method: str) -> None:
     assert CAPABILITIES[capability].supported
     assert getattr(RetellAdapter, method) is not getattr(Adapter, method)
+
+
+def test_missing_key_names_the_variable() -> None:
+    from callswitch.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="RETELL_API_KEY"):
+        callswitch.connect("retell")
