@@ -103,7 +103,13 @@ class RetellWebhookRules:
                 "'v=<unix ms>,d=<64 hex digits>'"
             )
         stamp, digest = match.group(1), match.group(2)
-        signed_at = datetime.fromtimestamp(int(stamp) / 1000.0, UTC)
+        try:
+            signed_at = datetime.fromtimestamp(int(stamp) / 1000.0, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise InvalidSignatureError(
+                f"retell webhook {SIGNATURE_HEADER} header is malformed: v={stamp} is not a "
+                "usable time in epoch milliseconds"
+            ) from None
         check_freshness(signed_at, now=now, tolerance=tolerance, provider=PROVIDER)
         expected = hmac.new(key, body + stamp.encode("ascii"), hashlib.sha256).digest()
         if not hmac.compare_digest(expected, bytes.fromhex(digest)):

@@ -10,9 +10,11 @@ from datetime import UTC, datetime, timedelta
 from types import ModuleType
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from starlette.datastructures import Headers as StarletteHeaders
 
 from callswitch import webhooks
 from callswitch.config import Secret
@@ -200,6 +202,8 @@ def test_missing_timestamp_header_is_refused(
         ("retell", {"x-retell-signature": "v=1780000000000,d=" + "g" * 64}),
         ("retell", {"x-retell-signature": "v=1780000000000,d=" + "a" * 63}),
         ("retell", {"x-retell-signature": "sha256=" + "a" * 64}),
+        ("retell", {"x-retell-signature": "v=9999999999999999,d=" + "a" * 64}),
+        ("truedy", {"x-truedy-signature": "ab" * 32, "x-truedy-timestamp": "9" * 30}),
         ("truedy", {"x-truedy-signature": "not-hex", "x-truedy-timestamp": "1780000000"}),
         ("truedy", {"x-truedy-signature": "ab" * 32, "x-truedy-timestamp": "yesterday"}),
         ("vapi", {"x-signature": "zz", "x-timestamp": "1780000000000"}),
@@ -273,6 +277,8 @@ def test_headers_any_case_and_shape(samples: ModuleType) -> None:
         [("x-Retell-Signature", value)],
         [(b"x-retell-signature", value.encode())],
         Headers({"x-retell-signature": value}),
+        httpx.Headers({"X-Retell-Signature": value}),
+        StarletteHeaders(raw=[(b"x-retell-signature", value.encode())]),
         Headers.from_wsgi_environ({"HTTP_X_RETELL_SIGNATURE": value, "REQUEST_METHOD": "POST"}),
     ]
     for headers in shapes:
