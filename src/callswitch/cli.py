@@ -838,7 +838,11 @@ def run(
     try:
         return command(_Context(args, out, http_client))
     except (CallswitchError, _UsageError) as exc:
+        from callswitch.errors import UnsupportedCapabilityError
+
         message = " ".join(str(exc).split()) or type(exc).__name__
+        if isinstance(exc, UnsupportedCapabilityError):
+            message += " On the command line, --drop-unsupported sends the supported part."
         err_stream.write(f"callswitch: error: {message}\n")
         return _exit_code(exc)
     except KeyboardInterrupt:

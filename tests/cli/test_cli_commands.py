@@ -302,6 +302,7 @@ def test_calls_update_unsupported_field_refused_before_sending(fake: str) -> Non
     assert http.requests == []
     assert "update.greeting" in err
     assert "Nothing was sent" in err
+    assert "--drop-unsupported" in err
 
 
 def test_calls_update_drop_unsupported_reports_dropped(fake: str) -> None:
