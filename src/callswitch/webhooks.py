@@ -111,7 +111,8 @@ class CallEvent(BaseModel):
     no call). ``raw`` is the decoded body, untouched.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: the schema is built on first use, not when callswitch is imported.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     id: str
     provider: str
