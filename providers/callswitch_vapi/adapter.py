@@ -498,7 +498,8 @@ class VapiAdapter(Adapter):
                 "on the Vapi assistant (or in assistantOverrides.monitorPlan when creating the "
                 f"call); it applies to calls created afterwards. Needs: {CONTROL_CONDITION}"
             )
-        raise InvalidCallStateError(message, provider=PROVIDER, status_code=response.status_code)
+        # No status code: the GET succeeded; it is the call's state that refuses.
+        raise InvalidCallStateError(message, provider=PROVIDER)
 
     def _remember_control_url(self, call_id: str, payload: Mapping[str, Any]) -> str | None:
         monitor = payload.get("monitor")
