@@ -308,10 +308,10 @@ class Client(_BaseClient[httpx.Client]):
         self.close()
 
     # -- driving plans --------------------------------------------------------------------
-    def _run(self, plan: Plan[T]) -> T:
+    def _run(self, plan: Plan[T], first: Request | None = None) -> T:
         engine = self._engine
         try:
-            request = next(plan)
+            request = next(plan) if first is None else first
             while True:
                 try:
                     response = self._send(request)
@@ -416,10 +416,10 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    async def _run(self, plan: Plan[T]) -> T:
+    async def _run(self, plan: Plan[T], first: Request | None = None) -> T:
         engine = self._engine
         try:
-            request = next(plan)
+            request = next(plan) if first is None else first
             while True:
                 try:
                     response = await self._send(request)
@@ -498,6 +498,11 @@ def _header_retry_after(response: Response) -> float | None:
 # ------------------------------------------------------------------ the calls namespace
 
 
+def _known(plan: Plan[T] | None) -> Plan[T]:
+    assert plan is not None, "a primed request always comes with its plan"
+    return plan
+
+
 class _CallsBase:
     def __init__(self, engine: _Engine) -> None:
         self._e = engine
@@ -505,6 +510,23 @@ class _CallsBase:
     def _plan_get(self, call_id: str) -> Plan[Call]:
         self._e.require(Capability.CALLS_GET)
         return self._e.adapter.get(check_call_id(call_id))
+
+    def _first_page(
+        self, limit: int | None, filters: Mapping[str, Any]
+    ) -> tuple[int, Plan[Page[Call]] | None, Request | Page[Call] | None]:
+        """Validate a listing now, not at the first iteration: the first page's plan is
+        started (which checks the filters) before anything is sent."""
+        self._e.require(Capability.CALLS_LIST)
+        self._e.check_filters(filters)
+        size = self._page_size(limit)
+        if limit == 0:
+            return size, None, None
+        plan = self._e.adapter.list_page(filters=filters, page_size=size, cursor=None)
+        try:
+            return size, plan, next(plan)
+        except StopIteration as stop:  # a plan that needed no request
+            page: Page[Call] = stop.value
+            return size, None, page
 
     def _page_size(self, limit: int | None) -> int:
         if limit is not None and (
@@ -618,21 +640,23 @@ class Calls(_CallsBase):
     def list(self, limit: int | None = None, **filters: Any) -> Iterator[Call]:
         """Calls, newest first where the vendor allows, fetched a page at a time as you
         iterate. ``limit`` caps the total; filters: status, agent_id, direction,
-        created_after, created_before (those the vendor supports)."""
-        self._e.require(Capability.CALLS_LIST)
-        self._e.check_filters(filters)
-        page_size = self._page_size(limit)
-        return self._iterate(limit, filters, page_size)
+        created_after, created_before (those the vendor supports). Bad filters raise here,
+        before anything is sent."""
+        return self._iterate(limit, filters, *self._first_page(limit, filters))
 
-    def _iterate(self, limit: int | None, filters: Mapping[str, Any], size: int) -> Iterator[Call]:
-        if limit == 0:
+    def _iterate(
+        self,
+        limit: int | None,
+        filters: Mapping[str, Any],
+        size: int,
+        plan: Plan[Page[Call]] | None,
+        first: Request | Page[Call] | None,
+    ) -> Iterator[Call]:
+        if first is None:
             return
+        page = first if isinstance(first, Page) else self._client._run(_known(plan), first)
         produced = 0
-        cursor: Any = None
         while True:
-            page: Page[Call] = self._client._run(
-                self._e.adapter.list_page(filters=filters, page_size=size, cursor=cursor)
-            )
             for call in page.items:
                 yield call
                 produced += 1
@@ -640,7 +664,10 @@ class Calls(_CallsBase):
                     return
             if page.next_cursor is None or not page.items:
                 return
-            cursor = page.next_cursor
+            next_plan = self._e.adapter.list_page(
+                filters=filters, page_size=size, cursor=page.next_cursor
+            )
+            page = self._client._run(next_plan)
 
     def create_phone(
         self,
@@ -712,23 +739,25 @@ class AsyncCalls(_CallsBase):
         return await self._client._run(self._plan_get(call_id))
 
     def list(self, limit: int | None = None, **filters: Any) -> AsyncIterator[Call]:
-        """Calls, a page at a time as you ``async for`` over them."""
-        self._e.require(Capability.CALLS_LIST)
-        self._e.check_filters(filters)
-        page_size = self._page_size(limit)
-        return self._iterate(limit, filters, page_size)
+        """Calls, a page at a time as you ``async for`` over them. Bad filters raise here."""
+        return self._iterate(limit, filters, *self._first_page(limit, filters))
 
     async def _iterate(
-        self, limit: int | None, filters: Mapping[str, Any], size: int
+        self,
+        limit: int | None,
+        filters: Mapping[str, Any],
+        size: int,
+        plan: Plan[Page[Call]] | None,
+        first: Request | Page[Call] | None,
     ) -> AsyncIterator[Call]:
-        if limit == 0:
+        if first is None:
             return
+        if isinstance(first, Page):
+            page = first
+        else:
+            page = await self._client._run(_known(plan), first)
         produced = 0
-        cursor: Any = None
         while True:
-            page: Page[Call] = await self._client._run(
-                self._e.adapter.list_page(filters=filters, page_size=size, cursor=cursor)
-            )
             for call in page.items:
                 yield call
                 produced += 1
@@ -736,7 +765,10 @@ class AsyncCalls(_CallsBase):
                     return
             if page.next_cursor is None or not page.items:
                 return
-            cursor = page.next_cursor
+            next_plan = self._e.adapter.list_page(
+                filters=filters, page_size=size, cursor=page.next_cursor
+            )
+            page = await self._client._run(next_plan)
 
     async def create_phone(
         self,

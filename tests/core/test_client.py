@@ -215,3 +215,27 @@ def test_with_options_shares_connections(fake_provider: str) -> None:
     assert other._timeouts.total == 2.0
     assert other._retry.max_retries == 0
     assert client._retry.max_retries == 2
+
+
+def test_bad_list_filter_raises_at_the_call_not_at_iteration(fake_provider: str) -> None:
+    """The first page's plan is primed by calls.list(), so bad input fails right away."""
+    with pytest.raises(InvalidRequestError, match="colour"):
+        _client(fake_provider).calls.list(colour="red")
+
+
+@pytest.mark.anyio
+async def test_async_list_primes_first_page_without_sending(fake_provider: str) -> None:
+    count = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal count
+        count += 1
+        return _pages(request)
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    aclient = callswitch.connect_async(fake_provider, api_key="k", http_client=http)
+    iterator = aclient.calls.list(limit=3)
+    assert count == 0
+    assert [c.id async for c in iterator] == ["c0", "c1", "c2"]
+    assert count == 2
+    await http.aclose()

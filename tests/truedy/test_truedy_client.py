@@ -158,9 +158,9 @@ def test_list_limit_caps_page_size_and_total(truedy: Any, envelope: Envelope) ->
 
 
 def test_list_bad_filter_sends_nothing(truedy: Any) -> None:
-    calls = truedy.client().calls.list(direction="both")
+    """A bad filter is refused when calls.list() is called, before any iteration."""
     with pytest.raises(InvalidRequestError, match="direction"):
-        next(calls)
+        truedy.client().calls.list(direction="both")
     assert truedy.requests == []
 
 
