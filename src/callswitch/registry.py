@@ -40,8 +40,16 @@ class Registry:
         if self._entry_points is None:
             found: dict[str, EntryPoint] = {}
             for ep in entry_points(group=self._group):
-                # The first distribution on sys.path wins, as for any import.
-                found.setdefault(ep.name, ep)
+                other = found.get(ep.name)
+                if other is None:
+                    found[ep.name] = ep
+                elif _dist_name(other) != _dist_name(ep):
+                    # Two packages claim one provider name: refuse it rather than let
+                    # sys.path order pick one silently.
+                    self._failed[ep.name] = ConfigurationError(
+                        f"provider {ep.name!r} is installed twice, by {_dist_name(other)} "
+                        f"({other.value}) and by {_dist_name(ep)} ({ep.value}); uninstall one"
+                    )
             self._entry_points = found
         return self._entry_points
 
@@ -65,6 +73,11 @@ class Registry:
             self._failed.pop(provider, None)
 
     def _collect(self, plugin: object, plugin_name: str, ep: EntryPoint | None) -> list[str]:
+        """Run one plugin's hook and store what it registers, all or nothing.
+
+        A plugin found through an entry point must register exactly the provider its
+        entry point names, so that it cannot take over another provider's name.
+        """
         specs: list[ProviderSpec] = []
 
         def register(spec: ProviderSpec) -> None:
@@ -79,15 +92,14 @@ class Registry:
         except ValueError as exc:
             raise ConfigurationError(f"plugin {plugin_name} is registered already: {exc}") from exc
         try:
-            impls = self._pm.hook.register_providers.get_hookimpls()
-            own = [impl for impl in impls if impl.plugin is plugin]
-            if not own:
+            if not self._pm.hook.register_providers.get_hookimpls():
                 raise ConfigurationError(
                     f"plugin {plugin_name} implements no register_providers hook; decorate a "
                     "register_providers(register) function with callswitch.hookspecs.hookimpl"
                 )
-            for impl in own:
-                impl.function(register=register)
+            # Only this plugin is registered while its hook runs; pluggy passes each
+            # implementation just the arguments it names, so hooks can grow arguments.
+            self._pm.hook.register_providers(register=register)
         except ConfigurationError:
             raise
         except Exception as exc:
@@ -97,7 +109,16 @@ class Registry:
             ) from exc
         finally:
             self._pm.unregister(plugin)
-        names = []
+
+        names = [spec.name for spec in specs]
+        if ep is not None and names != [ep.name]:
+            raise ConfigurationError(
+                f"provider plugin {plugin_name} is installed under the entry-point name "
+                f"{ep.name!r} but registered {names or 'nothing'}; a plugin registers exactly "
+                "the provider its entry point names"
+            )
+        if len(set(names)) != len(names):
+            raise ConfigurationError(f"plugin {plugin_name} registers a provider name twice")
         for spec in specs:
             if spec.name in self._specs:
                 raise ConfigurationError(
@@ -105,10 +126,10 @@ class Registry:
                     f"{self._specs[spec.name].package or 'another plugin'} registered already; "
                     "uninstall one of them"
                 )
+        for spec in specs:
             if ep is not None and ep.dist is not None:
                 spec = _with_dist(spec, ep)
             self._specs[spec.name] = spec
-            names.append(spec.name)
         return names
 
     def _load_entry_point(self, name: str) -> None:
@@ -121,13 +142,7 @@ class Registry:
                 f"provider plugin {name!r} ({ep.value}, from {dist}) failed to import: "
                 f"{type(exc).__name__}: {exc}"
             ) from exc
-        registered = self._collect(module, f"{ep.value} (from {dist})", ep)
-        if name not in registered:
-            raise ConfigurationError(
-                f"provider plugin {ep.value} (from {dist}) is installed under the entry-point "
-                f"name {name!r} but registered {registered or 'nothing'}; the entry-point name "
-                "must be the provider name"
-            )
+        self._collect(module, f"{ep.value} (from {dist})", ep)
 
     # -- lookup -------------------------------------------------------------------------
     def get(self, name: str) -> ProviderSpec:
@@ -135,6 +150,7 @@ class Registry:
         with self._lock:
             if name in self._specs:
                 return self._specs[name]
+            self._eps()
             if name in self._failed:
                 raise self._failed[name]
             if name not in self._eps():
@@ -167,6 +183,10 @@ class Registry:
 
     def capability_matrix(self) -> CapabilityMatrix:
         return CapabilityMatrix(tuple(spec.capabilities for spec in self.all()))
+
+
+def _dist_name(ep: EntryPoint) -> str:
+    return ep.dist.name if ep.dist is not None else "an unknown distribution"
 
 
 def _with_dist(spec: ProviderSpec, ep: EntryPoint) -> ProviderSpec:

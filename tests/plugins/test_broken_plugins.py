@@ -140,7 +140,7 @@ def test_duplicate_name_is_refused(registry: Registry) -> None:
     message = error_for(registry, "dupe")
     assert "cs_broken_dupe" in message
     assert "'retell'" in message
-    assert "registered already" in message
+    assert "registers exactly the provider its entry point names" in message
     assert registry.get("retell").package == "callswitch"
 
 
@@ -148,7 +148,7 @@ def test_entry_point_name_mismatch(registry: Registry) -> None:
     message = error_for(registry, "wrongname")
     assert "'wrongname'" in message
     assert "othername" in message
-    assert "entry-point name must be the provider name" in message
+    assert "registers exactly the provider its entry point names" in message
 
 
 def test_hook_that_raises(registry: Registry) -> None:
@@ -209,3 +209,26 @@ def test_connect_to_a_good_provider_with_broken_plugins_installed(
     assert client.provider == "vapi"
     with pytest.raises(ConfigurationError, match="nocaps"):
         callswitch.connect("nocaps", api_key="k")
+
+
+def test_same_name_from_two_distributions_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two packages claiming one provider name: neither wins silently."""
+    from importlib.metadata import EntryPoint
+
+    import callswitch.registry as registry_module
+
+    class _Dist:
+        def __init__(self, name: str) -> None:
+            self.name = name
+            self.version = "1"
+
+    def fake_entry_points(group: str) -> list[EntryPoint]:
+        a = EntryPoint("acme", "pkg_a.plugin", group)
+        b = EntryPoint("acme", "pkg_b.plugin", group)
+        return [a._for(_Dist("acme-a")), b._for(_Dist("acme-b"))]  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(registry_module, "entry_points", fake_entry_points)
+    fresh = Registry()
+    assert fresh.names() == ("acme",)
+    with pytest.raises(ConfigurationError, match="installed twice, by acme-a .* and by acme-b"):
+        fresh.get("acme")
