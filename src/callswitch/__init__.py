@@ -37,11 +37,13 @@ from callswitch.models import (
     Utterance,
     UtteranceRole,
 )
+from callswitch.webhooks import CallEvent, EventType
 
 __all__ = [
     "AsyncClient",
     "Call",
     "CallDirection",
+    "CallEvent",
     "CallKind",
     "CallStatus",
     "CallUpdate",
@@ -52,6 +54,7 @@ __all__ = [
     "ControlResult",
     "DataStorage",
     "EndReason",
+    "EventType",
     "LiveControl",
     "Money",
     "Secret",
