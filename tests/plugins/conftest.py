@@ -42,7 +42,7 @@ def echo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         str(target),
         str(EXAMPLE),
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=300)  # noqa: S603 (fixed command)
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=300)
     assert proc.returncode == 0, (
         "pip could not install examples/callswitch_echo (is hatchling installed? it is in "
         f"the dev extra):\n{proc.stdout}\n{proc.stderr}"

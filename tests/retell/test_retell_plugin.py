@@ -46,7 +46,7 @@ def test_plugin_import_is_light() -> None:
         "if m in sys.modules]; "
         "print(heavy)"
     )
-    out = subprocess.run(  # noqa: S603 - a fixed command run with our own interpreter
+    out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
