@@ -7,8 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from callswitch.registry import default_registry
+
+# Property tests assert correctness, not speed: on a loaded 2-core CI machine the
+# too_slow health check and per-example deadlines only add noise.
+settings.register_profile("callswitch", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("callswitch")
 
 ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = ROOT / "cassettes"
