@@ -283,7 +283,8 @@ class _Output(BaseModel):
 
 
 class Money(_Output):
-    """An amount in a currency (ISO 4217 code), exact."""
+    """An exact amount. ``currency`` is an ISO 4217 code (``"USD"``), or the vendor's own
+    unit (``"credits"``) when the vendor reports no money amount."""
 
     amount: Decimal
     currency: str = "USD"
