@@ -377,6 +377,13 @@ class VapiAdapter(Adapter):
             raise InvalidRequestError(
                 "transfer_to and end_call together would hang up on the transfer; send one of them"
             )
+        if control.say is not None and control.end_call and control.mute_assistant is True:
+            # say + end_call hangs up once spoken, so a mute (sent after the say) would
+            # reach an ended call and fail after the call was already ended.
+            raise InvalidRequestError(
+                "say with end_call hangs up once the words are spoken, so mute_assistant=True "
+                "would reach an ended call; leave mute_assistant out"
+            )
         out: list[tuple[tuple[str, ...], dict[str, Any]]] = []
         if control.inject_context is not None:
             caps = [Capability.CONTROL_INJECT_CONTEXT.value]
