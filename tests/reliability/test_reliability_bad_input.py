@@ -307,6 +307,13 @@ CONTROL_CASES = [
         ("vapi",),
     ),
     Case(
+        "vapi say, end and mute together",
+        _control(say="bye", end_call=True, mute_assistant=True),
+        InvalidRequestError,
+        r"leave mute_assistant out",
+        ("vapi",),
+    ),
+    Case(
         "vapi control provider_options",
         lambda c: c.calls.control(
             "call_1", LiveControl(say="hi"), provider_options={"vapi": {"x": 1}}
