@@ -155,7 +155,7 @@ _FIELDS: dict[str, tuple[str, ...]] = {}
 class _Input(BaseModel):
     """Strict, frozen input: validation errors become InvalidRequestError."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, defer_build=True)
 
     def __init__(self, **data: Any) -> None:
         try:
@@ -279,7 +279,7 @@ _FIELDS["LiveControl"] = tuple(LiveControl.model_fields)
 
 
 class _Output(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Money(_Output):
