@@ -256,7 +256,9 @@ class VapiEmulator(Emulator):
             "successEvaluation": "true",
         }
         call["cost"] = round(seconds * 0.001, 6)
-        call["costs"] = [{"type": "vapi", "cost": call["cost"], "minutes": seconds / 60}]
+        call["costs"] = [
+            {"type": "vapi", "subType": "normal", "cost": call["cost"], "minutes": seconds / 60}
+        ]
 
     def _view(self, call: Mapping[str, Any], request: Request) -> dict[str, Any]:
         out = dict(call)

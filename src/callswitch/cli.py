@@ -784,7 +784,7 @@ def cmd_demo(ctx: _Context) -> int:
             "the demo is not part of this installation (callswitch.demo is missing)"
         )
     demo = importlib.import_module("callswitch.demo")
-    code = demo.main()
+    code = demo.main(["--json"] if ctx.args.json else [], stdout=ctx.out.stdout)
     return int(code) if isinstance(code, int) else EXIT_OK
 
 

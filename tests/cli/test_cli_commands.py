@@ -461,9 +461,20 @@ def test_emulate_unknown_provider() -> None:
 
 
 def test_demo_runs_demo_main(monkeypatch: pytest.MonkeyPatch) -> None:
-    stub_module(monkeypatch, "callswitch.demo", main=lambda: 3)
-    code, _, _ = run(["demo"])
+    """The CLI hands --json and its own stdout to demo.main and returns its exit code."""
+    calls: list[tuple[list[str], Any]] = []
+
+    def main(argv: list[str], *, stdout: Any) -> int:
+        calls.append((argv, stdout))
+        stdout.write("demo report\n")
+        return 3
+
+    stub_module(monkeypatch, "callswitch.demo", main=main)
+    code, out, _ = run(["demo"])
     assert code == 3
+    assert out == "demo report\n"
+    code, _, _ = run(["--json", "demo"])
+    assert [argv for argv, _ in calls] == [[], ["--json"]]
 
 
 def test_demo_missing_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -291,10 +291,7 @@ def _check_vapi(method: str, uri: str, status: int, body: Any) -> None:
         assert all(isinstance(n["number"], str) and isinstance(n["id"], str) for n in body)
         return
     calls = body if isinstance(body, list) else [body]
-    # costs[] is left out here: the emulator omits the SDK's required subType (see
-    # test_vapi_costs_items_carry_the_sdk_subtype below).
-    sdk_view = [{k: v for k, v in raw.items() if k != "costs"} for raw in calls]
-    for item in TypeAdapter(list[Call]).validate_python(sdk_view):
+    for item in TypeAdapter(list[Call]).validate_python(calls):
         assert item.id
     for raw in calls:
         for key in ("id", "orgId", "type", "status", "createdAt", "updatedAt"):
@@ -367,12 +364,6 @@ def test_recorded_payload_follows_the_documented_shape(
     CHECKS[provider](method, uri, status, body)
 
 
-@pytest.mark.xfail(
-    reason="the Vapi emulator's costs[] items lack subType, which vapi-server-sdk 3.0.0 "
-    "requires (CallCostsItem_Vapi.sub_type: 'normal' | 'overage'); fix in "
-    "providers/callswitch_vapi/emulator.py, then remove this mark",
-    strict=True,
-)
 def test_vapi_costs_items_carry_the_sdk_subtype() -> None:
     from pydantic import TypeAdapter
     from vapi.types import Call
