@@ -9,10 +9,12 @@ writes out only the few lines that send a request and sleep.
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
 import warnings
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 import attrs
@@ -47,6 +49,9 @@ from callswitch.models import (
     UpdateResult,
 )
 from callswitch.provider import Adapter, ProviderSpec, check_call_id, parse_retry_after
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = ["AsyncCalls", "AsyncClient", "Calls", "Client"]
 
@@ -93,6 +98,26 @@ class _HideCredentialUrls(logging.Filter):
 
 _credential_urls = _HideCredentialUrls()
 logging.getLogger("httpx").addFilter(_credential_urls)
+
+
+_ssl_lock = threading.Lock()
+_ssl_contexts: dict[tuple[str | None, str | None], ssl.SSLContext] = {}
+
+
+def _shared_ssl_context() -> ssl.SSLContext:
+    """The TLS context httpx builds for ``verify=True``, built once per process.
+
+    Loading the CA bundle is most of the 30-40 ms an ``httpx.Client`` takes to make, and
+    every client callswitch makes for itself would load it again. The context is the one
+    ``httpx.create_ssl_context()`` returns; it is keyed by the ``SSL_CERT_FILE`` and
+    ``SSL_CERT_DIR`` variables that httpx reads, so changing them still takes effect.
+    """
+    key = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+    with _ssl_lock:
+        context = _ssl_contexts.get(key)
+        if context is None:
+            context = _ssl_contexts[key] = httpx.create_ssl_context()
+    return context
 
 
 class _Engine:
@@ -280,7 +305,9 @@ class Client(_BaseClient[httpx.Client]):
                 "with an httpx.AsyncClient"
             )
         super().__init__(engine, http_client, timeouts, retry)
-        self._http = http_client or httpx.Client(follow_redirects=False)
+        self._http = http_client or httpx.Client(
+            follow_redirects=False, verify=_shared_ssl_context()
+        )
         self.calls = Calls(self)
 
     def with_options(
@@ -390,7 +417,9 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
                 "connect() with an httpx.Client"
             )
         super().__init__(engine, http_client, timeouts, retry)
-        self._http = http_client or httpx.AsyncClient(follow_redirects=False)
+        self._http = http_client or httpx.AsyncClient(
+            follow_redirects=False, verify=_shared_ssl_context()
+        )
         self.calls = AsyncCalls(self)
 
     def with_options(
