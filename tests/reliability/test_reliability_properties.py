@@ -371,7 +371,7 @@ def _get_through_client(provider: str, payload: dict[str, Any]) -> callswitch.Ca
 
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_any_schema_payload_parses_into_a_call(provider: str) -> None:
-    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(payload=PAYLOADS[provider]())
     def check(payload: dict[str, Any]) -> None:
         _sdk_accepts(provider, payload)
