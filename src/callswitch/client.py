@@ -252,9 +252,10 @@ class _Engine:
         )
 
 
-class _BaseClient(Generic[HttpT]):
-    _http: HttpT
+_http_lock = threading.Lock()
 
+
+class _BaseClient(Generic[HttpT]):
     def __init__(
         self,
         engine: _Engine,
@@ -264,8 +265,25 @@ class _BaseClient(Generic[HttpT]):
     ) -> None:
         self._engine = engine
         self._owns_http = http_client is None
+        self._http_client: HttpT | None = http_client
         self._timeouts = timeouts or engine.settings.timeout
         self._retry = retry or engine.retry
+
+    def _new_http(self) -> HttpT:
+        raise NotImplementedError
+
+    @property
+    def _http(self) -> HttpT:
+        """The httpx client. One that callswitch owns is made on first use rather than in
+        ``connect()``: making it (httpcore's import, a connection pool) was most of what
+        ``connect()`` cost, and some clients never send (capability checks, the CLI)."""
+        http = self._http_client
+        if http is None:
+            with _http_lock:
+                http = self._http_client
+                if http is None:
+                    http = self._http_client = self._new_http()
+        return http
 
     @property
     def provider(self) -> str:
@@ -305,10 +323,10 @@ class Client(_BaseClient[httpx.Client]):
                 "with an httpx.AsyncClient"
             )
         super().__init__(engine, http_client, timeouts, retry)
-        self._http = http_client or httpx.Client(
-            follow_redirects=False, verify=_shared_ssl_context()
-        )
         self.calls = Calls(self)
+
+    def _new_http(self) -> httpx.Client:
+        return httpx.Client(follow_redirects=False, verify=_shared_ssl_context())
 
     def with_options(
         self, *, timeout: float | Timeouts | None = None, max_retries: int | None = None
@@ -417,10 +435,10 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
                 "connect() with an httpx.Client"
             )
         super().__init__(engine, http_client, timeouts, retry)
-        self._http = http_client or httpx.AsyncClient(
-            follow_redirects=False, verify=_shared_ssl_context()
-        )
         self.calls = AsyncCalls(self)
+
+    def _new_http(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(follow_redirects=False, verify=_shared_ssl_context())
 
     def with_options(
         self, *, timeout: float | Timeouts | None = None, max_retries: int | None = None
