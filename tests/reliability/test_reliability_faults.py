@@ -175,12 +175,13 @@ async def test_async_live_control_dropped_after_is_sent_once(
     path = FACTS[provider].control_path
     assert path is not None
     emu.add_fault(path=path, drop="after")
-    client = emu.connect_async(api_key=KEY)
+    http = httpx.AsyncClient(transport=emu.async_transport())
+    client = emu.connect_async(api_key=KEY, http_client=http)
     try:
         with pytest.raises(OutcomeUnknownError):
             await client.calls.control(call_id, inject("async context"))
     finally:
-        await client._http.aclose()
+        await http.aclose()
     assert len(vendor_requests(emu, path=path)) == 1
     assert context_count(emu, call_id, "async context") == 1
 
