@@ -169,6 +169,7 @@ class RetellAdapter(Adapter):
             json=body,
             safety=Safety.IDEMPOTENT,
             operation="calls.create_phone",
+            idempotency_key=key,
         )
         return _mapping.to_call(response.json_object())
 

@@ -146,6 +146,7 @@ class TruedyAdapter(Adapter):
             # Truedy de-duplicates on the key, so repeating this request cannot dial twice.
             safety=Safety.IDEMPOTENT,
             operation="calls.create_phone",
+            idempotency_key=key,
         )
         return self._create(request)
 

@@ -217,7 +217,8 @@ class _Engine:
     def to_response(self, resp: httpx.Response) -> Response:
         return Response(
             status_code=resp.status_code,
-            headers={k.lower(): v for k, v in resp.headers.items()},
+            # httpx already lower-cases the names items() returns.
+            headers=dict(resp.headers.items()),
             content=resp.content,
             provider=self.spec.name,
         )
@@ -237,7 +238,8 @@ class _Engine:
     def transport_error(self, request: Request, exc: Exception) -> TransportError:
         url = self.shown_url(request)
         what = f"{request.method} {url}"
-        if request.safety is Safety.UNSAFE and not never_sent(exc):
+        ambiguous = not never_sent(exc)
+        if ambiguous and request.safety is Safety.UNSAFE:
             return OutcomeUnknownError(
                 f"{self.spec.name}: {what} failed after it was sent ({type(exc).__name__}); "
                 "it may or may not have been applied, so callswitch did not retry it. "
@@ -245,6 +247,19 @@ class _Engine:
                 method=request.method,
                 url=url,
                 json=request.json,
+            )
+        if ambiguous and request.idempotency_key is not None:
+            # Retried with its key and still ambiguous: the call may exist. Hand the key
+            # back so a later retry reuses it instead of dialling with a new one.
+            return OutcomeUnknownError(
+                f"{self.spec.name}: {what} failed after it was sent ({type(exc).__name__}), "
+                "also on retries; it may have been applied. Retry with the same key: "
+                f"provider_options={{{self.spec.name!r}: {{'idempotency_key': "
+                "error.idempotency_key}}",
+                method=request.method,
+                url=url,
+                json=request.json,
+                idempotency_key=request.idempotency_key,
             )
         return TransportError(
             f"{self.spec.name}: {what} failed: {type(exc).__name__}: {exc}. "
@@ -545,6 +560,16 @@ def _header_retry_after(response: Response) -> float | None:
 # ------------------------------------------------------------------ the calls namespace
 
 
+ResultT = TypeVar("ResultT", UpdateResult, ControlResult)
+
+
+def _with_dropped(result: ResultT, dropped: tuple[str, ...]) -> ResultT:
+    """``result`` with ``dropped`` added (the result itself when nothing was dropped)."""
+    if not dropped:
+        return result
+    return result.model_copy(update={"dropped": result.dropped + dropped})
+
+
 def _known(plan: Plan[T] | None) -> Plan[T]:
     assert plan is not None, "a primed request always comes with its plan"
     return plan
@@ -630,7 +655,9 @@ class _CallsBase:
         options = self._e.options_for(provider_options)
         if not kept:
             return None, dropped
-        return self._e.adapter.update(safe_id, CallUpdate(**kept), options), dropped
+        # Nothing dropped: the caller's (frozen, validated) model is the one to send.
+        to_send = update if not dropped else CallUpdate(**kept)
+        return self._e.adapter.update(safe_id, to_send, options), dropped
 
     def _plan_control(
         self, call_id: str, control: LiveControl, provider_options: ProviderOptions
@@ -662,7 +689,9 @@ class _CallsBase:
             kept.pop("trigger_response")
             if not kept:
                 return None, dropped
-        return self._e.adapter.control(safe_id, LiveControl(**kept), options), dropped
+        # Nothing dropped: the caller's (frozen, validated) model is the one to send.
+        to_send = control if not dropped else LiveControl(**kept)
+        return self._e.adapter.control(safe_id, to_send, options), dropped
 
     def _plan_end(self, call_id: str) -> Plan[None]:
         self._e.require(Capability.CALLS_END)
@@ -754,7 +783,7 @@ class Calls(_CallsBase):
         if plan is None:
             return UpdateResult(dropped=dropped)
         result = self._client._run(plan)
-        return result.model_copy(update={"dropped": result.dropped + dropped})
+        return _with_dropped(result, dropped)
 
     def control(
         self, call_id: str, control: LiveControl, *, provider_options: ProviderOptions = None
@@ -764,7 +793,7 @@ class Calls(_CallsBase):
         if plan is None:
             return ControlResult(call_id=call_id, dropped=dropped)
         result = self._client._run(plan)
-        return result.model_copy(update={"dropped": result.dropped + dropped})
+        return _with_dropped(result, dropped)
 
     def end(self, call_id: str) -> None:
         """Hang up a call in progress."""
@@ -852,7 +881,7 @@ class AsyncCalls(_CallsBase):
         if plan is None:
             return UpdateResult(dropped=dropped)
         result = await self._client._run(plan)
-        return result.model_copy(update={"dropped": result.dropped + dropped})
+        return _with_dropped(result, dropped)
 
     async def control(
         self, call_id: str, control: LiveControl, *, provider_options: ProviderOptions = None
@@ -861,7 +890,7 @@ class AsyncCalls(_CallsBase):
         if plan is None:
             return ControlResult(call_id=call_id, dropped=dropped)
         result = await self._client._run(plan)
-        return result.model_copy(update={"dropped": result.dropped + dropped})
+        return _with_dropped(result, dropped)
 
     async def end(self, call_id: str) -> None:
         await self._client._run(self._plan_end(call_id))

@@ -160,13 +160,24 @@ class OutcomeUnknownError(TransportError):
 
     callswitch does not retry it, so that a call is never dialled twice and a context is
     never injected twice. ``method``, ``url`` and ``json`` describe what was sent (never
-    the headers, which hold the key); check the call's state before trying again.
+    the headers, which hold the key); check the call's state before trying again. For a
+    create that carried an idempotency key, ``idempotency_key`` is that key: retrying with
+    it (``provider_options={provider: {"idempotency_key": key}}``) cannot dial twice.
     """
 
-    def __init__(self, message: str, *, method: str, url: str, json: Any = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        url: str,
+        json: Any = None,
+        idempotency_key: str | None = None,
+    ) -> None:
         self.method = method
         self.url = url
         self.json = json
+        self.idempotency_key = idempotency_key
         super().__init__(message)
 
 

@@ -48,7 +48,7 @@ class Request:
     ``path`` is relative to the client's base URL, unless it is an absolute ``http(s)://``
     URL (a Vapi control URL, say). ``authenticate=False`` leaves the API key off (for URLs
     that are their own credential). ``operation`` names the capability the request serves,
-    for logs and errors.
+    for logs and errors. ``idempotency_key`` names the key the request carries, if any.
     """
 
     method: str
@@ -59,6 +59,9 @@ class Request:
     safety: Safety = Safety.IDEMPOTENT
     authenticate: bool = True
     operation: str = ""
+    #: The idempotency key this request carries (in its body or headers), if any: reported
+    #: in OutcomeUnknownError so the caller can retry with the same key.
+    idempotency_key: str | None = None
 
     @property
     def is_absolute(self) -> bool:

@@ -224,3 +224,28 @@ def test_credential_urls_are_redacted_in_logs_and_errors(
     assert "https://ctl.invalid/..." in text
     assert "TOKEN123" not in str(info.value)
     assert "authorization" not in script.requests[0].headers
+
+
+@pytest.mark.parametrize("provider", ["retell", "truedy"])
+def test_keyed_create_that_stays_ambiguous_hands_back_its_key(provider: str) -> None:
+    """Every attempt of a keyed create failed after sending: the call may exist, so the
+    error is OutcomeUnknownError carrying the key, and retrying with it reuses it."""
+    script = Script(httpx.ReadError("reset mid-response"))
+    client = _client(provider, script, max_retries=1)
+    kwargs = {"from_number": "+14155550100", "to_number": "+14155550123", "agent_id": "agent_1"}
+    with pytest.raises(OutcomeUnknownError, match="Retry with the same key") as info:
+        client.calls.create_phone(**kwargs)
+    key = info.value.idempotency_key
+    assert key
+    sent = {_key_of(r) for r in script.requests}
+    assert sent == {key}
+    assert len(script.requests) == 2
+    script.requests.clear()
+    with pytest.raises(OutcomeUnknownError):
+        client.calls.create_phone(**kwargs, provider_options={provider: {"idempotency_key": key}})
+    assert {_key_of(r) for r in script.requests} == {key}
+
+
+def _key_of(request: httpx.Request) -> str | None:
+    header = request.headers.get("x-idempotency-key")
+    return header or json.loads(request.content).get("idempotency_key")

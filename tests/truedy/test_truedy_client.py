@@ -111,16 +111,18 @@ def test_create_gives_up_after_max_retries(truedy: Any) -> None:
     assert len(truedy.requests) == 2
 
 
-def test_timeout_is_not_reported_as_unknown_outcome(truedy: Any) -> None:
-    """With a key, a create that timed out every time is a plain transport error."""
+def test_timeout_on_every_attempt_hands_back_the_key(truedy: Any) -> None:
+    """A keyed create that timed out every time may exist: OutcomeUnknownError with the
+    key that was sent, so a later retry can reuse it instead of dialling again."""
 
     def timeout(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("slow", request=request)
 
     truedy.answer_with(timeout)
-    with pytest.raises(callswitch.errors.TransportError) as info:
+    with pytest.raises(OutcomeUnknownError) as info:
         _create(truedy.client(max_retries=0))
-    assert not isinstance(info.value, OutcomeUnknownError)
+    assert info.value.idempotency_key
+    assert truedy.requests[0].headers["x-idempotency-key"] == info.value.idempotency_key
 
 
 # ------------------------------------------------------------------------ pagination
