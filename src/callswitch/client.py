@@ -238,7 +238,8 @@ class _Engine:
     def transport_error(self, request: Request, exc: Exception) -> TransportError:
         url = self.shown_url(request)
         what = f"{request.method} {url}"
-        if request.safety is Safety.UNSAFE and not never_sent(exc):
+        ambiguous = not never_sent(exc)
+        if ambiguous and request.safety is Safety.UNSAFE:
             return OutcomeUnknownError(
                 f"{self.spec.name}: {what} failed after it was sent ({type(exc).__name__}); "
                 "it may or may not have been applied, so callswitch did not retry it. "
@@ -246,6 +247,19 @@ class _Engine:
                 method=request.method,
                 url=url,
                 json=request.json,
+            )
+        if ambiguous and request.idempotency_key is not None:
+            # Retried with its key and still ambiguous: the call may exist. Hand the key
+            # back so a later retry reuses it instead of dialling with a new one.
+            return OutcomeUnknownError(
+                f"{self.spec.name}: {what} failed after it was sent ({type(exc).__name__}), "
+                "also on retries; it may have been applied. Retry with the same key: "
+                f"provider_options={{{self.spec.name!r}: {{'idempotency_key': "
+                "error.idempotency_key}}",
+                method=request.method,
+                url=url,
+                json=request.json,
+                idempotency_key=request.idempotency_key,
             )
         return TransportError(
             f"{self.spec.name}: {what} failed: {type(exc).__name__}: {exc}. "
