@@ -40,7 +40,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from typing import Any, ClassVar
-from urllib.parse import unquote
 
 from callswitch.errors import (
     InvalidCallStateError,
@@ -257,7 +256,7 @@ class RetellAdapter(Adapter):
         return UpdateResult(call=call, applied=applied, request_id=_request_id(response))
 
     def _check_update_state(self, call_id: str, status: Any, update: CallUpdate) -> None:
-        shown = unquote(call_id)
+        shown = call_id
         if status == "registered":
             raise InvalidCallStateError(
                 f"call {shown} is registered (not yet connected). Retell updates a call "
@@ -331,7 +330,7 @@ class RetellAdapter(Adapter):
             request_id = _request_id(response) or request_id
             applied.append("control.end_call")
         return ControlResult(
-            call_id=unquote(call_id), applied=tuple(applied), request_id=request_id
+            call_id=call_id, applied=tuple(applied), request_id=request_id
         )
 
     # ------------------------------------------------------------------ end, delete
@@ -380,7 +379,7 @@ class RetellAdapter(Adapter):
         if not isinstance(status, str) or status == "ongoing":
             return exc
         return InvalidCallStateError(
-            f"{action} needs an ongoing call, and call {unquote(call_id)} is {status}. "
+            f"{action} needs an ongoing call, and call {call_id} is {status}. "
             f"Retell answered: {exc.message}",
             provider=NAME,
             status_code=exc.status_code,

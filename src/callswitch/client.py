@@ -34,6 +34,7 @@ from callswitch.errors import (
     ConfigurationError,
     InvalidRequestError,
     OutcomeUnknownError,
+    ProviderError,
     TransportError,
     UnsupportedCapabilityError,
     UnsupportedCapabilityWarning,
@@ -226,14 +227,37 @@ class _Engine:
     def log(self, request: Request, status: int | str, started: float, attempt: int) -> None:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
-                "%s %s %s -> %s in %.1f ms (attempt %d)",
+                "%s %s %s %s -> %s in %.1f ms (attempt %d)",
                 self.spec.name,
+                request.operation or "request",
                 request.method,
                 self.shown_url(request),
                 status,
                 (time.monotonic() - started) * 1000,
                 attempt,
             )
+
+    def response_error(self, request: Request, response: Response) -> ProviderError:
+        """The mapped error for an error answer; a keyed create hands back its key, since
+        a 5xx after retries leaves open whether the call was placed."""
+        error = self.adapter.error_for(response)
+        if request.idempotency_key is not None:
+            error.idempotency_key = request.idempotency_key
+            error.add_note(
+                "To retry without risking a second call, reuse the key: "
+                f"provider_options={{{self.spec.name!r}: {{'idempotency_key': "
+                "error.idempotency_key}}"
+            )
+        return error
+
+    def retry_policy(self, base: RetryPolicy, max_retries: int | None) -> RetryPolicy:
+        if max_retries is None:
+            return base
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ConfigurationError(
+                f"max_retries must be a whole number >= 0, got {max_retries!r}"
+            )
+        return attrs.evolve(base, max_retries=max_retries)
 
     def transport_error(self, request: Request, exc: Exception) -> TransportError:
         url = self.shown_url(request)
@@ -351,9 +375,7 @@ class Client(_BaseClient[httpx.Client]):
             self._engine,
             self._http,
             Timeouts.coerce(timeout) if timeout is not None else self._timeouts,
-            attrs.evolve(self._retry, max_retries=max_retries)
-            if max_retries is not None
-            else self._retry,
+            self._engine.retry_policy(self._retry, max_retries),
         )
         return clone
 
@@ -381,7 +403,7 @@ class Client(_BaseClient[httpx.Client]):
                     request = plan.throw(exc)
                     continue
                 if response.is_error:
-                    request = plan.throw(engine.adapter.error_for(response))
+                    request = plan.throw(engine.response_error(request, response))
                 else:
                     request = plan.send(response)
         except StopIteration as stop:
@@ -463,9 +485,7 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
             self._engine,
             self._http,
             Timeouts.coerce(timeout) if timeout is not None else self._timeouts,
-            attrs.evolve(self._retry, max_retries=max_retries)
-            if max_retries is not None
-            else self._retry,
+            self._engine.retry_policy(self._retry, max_retries),
         )
 
     async def aclose(self) -> None:
@@ -491,7 +511,7 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
                     request = plan.throw(exc)
                     continue
                 if response.is_error:
-                    request = plan.throw(engine.adapter.error_for(response))
+                    request = plan.throw(engine.response_error(request, response))
                 else:
                     request = plan.send(response)
         except StopIteration as stop:

@@ -178,6 +178,11 @@ def resolve_settings(
     )
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
         raise ConfigurationError(f"base_url must be an http(s) URL, got {url!r}")
+    if "@" in url.split("://", 1)[1].split("/", 1)[0]:
+        raise ConfigurationError(
+            "base_url must not carry credentials (user:password@host): they would show in "
+            "reprs and errors; pass the key as api_key= or in the environment"
+        )
 
     key_var = per_provider.get("api_key_env") or api_key_env
     if "api_key" in per_provider or "api_key" in file_cfg:

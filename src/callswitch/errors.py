@@ -47,7 +47,21 @@ __all__ = [
 
 
 class CallswitchError(Exception):
-    """Root of every error callswitch raises."""
+    """Root of every error callswitch raises.
+
+    Errors pickle with their attributes, so they cross process boundaries
+    (multiprocessing, task queues) intact.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(cls: type[CallswitchError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class ConfigurationError(CallswitchError):
@@ -108,6 +122,9 @@ class ProviderError(CallswitchError):
         self.code = code
         self.request_id = request_id
         self.body = body
+        #: Set when the failed request was a create carrying an idempotency key: retry
+        #: with it (``provider_options={provider: {"idempotency_key": ...}}``).
+        self.idempotency_key: str | None = None
         super().__init__(self._format())
 
     def _format(self) -> str:
@@ -185,7 +202,6 @@ _STATUS_CLASSES: dict[int, type[ProviderError]] = {
     401: AuthenticationError,
     403: PermissionDeniedError,
     404: NotFoundError,
-    409: InvalidCallStateError,
     429: RateLimitError,
 }
 

@@ -9,6 +9,7 @@ values map to an ``unknown`` member and the whole payload stays in ``Call.raw``.
 from __future__ import annotations
 
 import enum
+import json
 import re
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -183,6 +184,19 @@ def _check_variables(value: dict[str, str] | None) -> dict[str, str] | None:
     return value
 
 
+def _check_metadata(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Metadata travels as JSON: refuse what JSON cannot carry, before anything is sent."""
+    if value is not None:
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"must be JSON-serializable (strings, numbers, booleans, None, lists and "
+                f"dicts with string keys): {exc}"
+            ) from None
+    return value
+
+
 class CallUpdate(_Input):
     """Changes to a call's record. ``None`` leaves a field unchanged.
 
@@ -209,6 +223,7 @@ class CallUpdate(_Input):
     name: NonEmptyStr | None = Field(default=None, description="A label for the call.")
 
     _v_variables = field_validator("variables")(_check_variables)
+    _v_metadata = field_validator("metadata")(_check_metadata)
 
     @field_validator("data_storage", mode="before")
     @classmethod
@@ -361,6 +376,7 @@ class NewPhoneCall(_Input):
     metadata: dict[str, Any] | None = None
 
     _v_variables = field_validator("variables")(_check_variables)
+    _v_metadata = field_validator("metadata")(_check_metadata)
 
     @field_validator("to_number")
     @classmethod
@@ -378,6 +394,7 @@ class NewWebCall(_Input):
     metadata: dict[str, Any] | None = None
 
     _v_variables = field_validator("variables")(_check_variables)
+    _v_metadata = field_validator("metadata")(_check_metadata)
 
 
 _FIELDS["NewPhoneCall"] = tuple(NewPhoneCall.model_fields)

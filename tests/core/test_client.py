@@ -239,3 +239,15 @@ async def test_async_list_primes_first_page_without_sending(fake_provider: str) 
     assert [c.id async for c in iterator] == ["c0", "c1", "c2"]
     assert count == 2
     await http.aclose()
+
+
+def test_safe_ids_are_sent_unchanged(fake_provider: str) -> None:
+    """Ids pass the allow-list unescaped, so results and errors show them as given."""
+    paths: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        paths.append(request.url.raw_path.decode())
+        return httpx.Response(200, json={"id": "x", "status": "ended"})
+
+    _client(fake_provider, handler).calls.get("call:A~b.c_d-1")
+    assert paths == ["/api/calls/call:A~b.c_d-1"]

@@ -136,3 +136,8 @@ def test_wrong_http_client_kind(fake_provider: str) -> None:
         callswitch.connect(fake_provider, api_key="k", http_client=httpx.AsyncClient())  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="httpx.AsyncClient"):
         callswitch.connect_async(fake_provider, api_key="k", http_client=httpx.Client())  # type: ignore[arg-type]
+
+
+def test_base_url_with_credentials_refused(fake_provider: str) -> None:
+    with pytest.raises(ConfigurationError, match="must not carry credentials"):
+        callswitch.connect(fake_provider, api_key="k", base_url="https://user:pw@proxy.invalid")

@@ -125,3 +125,13 @@ def test_call_repr_hides_access_token_and_raw() -> None:
     call = Call(id="c", provider="p", access_token="tok-SECRET", raw={"k": "tok-SECRET"})
     assert "tok-SECRET" not in repr(call)
     assert call.access_token == "tok-SECRET"
+
+
+@pytest.mark.parametrize(
+    "bad", [{"t": datetime(2026, 1, 1, tzinfo=UTC)}, {"x": float("nan")}, {"s": {1, 2}}]
+)
+def test_metadata_must_be_json(bad: dict[str, object]) -> None:
+    with pytest.raises(InvalidRequestError, match="JSON-serializable"):
+        CallUpdate(metadata=bad)
+    with pytest.raises(InvalidRequestError, match="JSON-serializable"):
+        NewPhoneCall(to_number="+14155550123", metadata=bad)

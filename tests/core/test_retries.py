@@ -182,7 +182,7 @@ def test_logs_never_hold_the_key(fake_provider: str, caplog: pytest.LogCaptureFi
     with caplog.at_level(logging.DEBUG):
         _client(fake_provider, script).calls.get("c1")
     text = "\n".join(r.getMessage() for r in caplog.records)
-    assert "fake GET https://fake.invalid/api/calls/c1 -> 503" in text
+    assert "fake calls.get GET https://fake.invalid/api/calls/c1 -> 503" in text
     assert "k-live-123" not in text
     assert json.dumps([r.__dict__ for r in caplog.records], default=str).find("k-live-123") < 0
 
@@ -249,3 +249,43 @@ def test_keyed_create_that_stays_ambiguous_hands_back_its_key(provider: str) -> 
 def _key_of(request: httpx.Request) -> str | None:
     header = request.headers.get("x-idempotency-key")
     return header or json.loads(request.content).get("idempotency_key")
+
+
+def test_keyed_create_5xx_after_retries_carries_the_key() -> None:
+    """A 503 on every attempt leaves open whether the call was placed: the error says
+    which key to reuse."""
+    script = Script(httpx.Response(503, json={"status": "error", "message": "busy"}))
+    client = _client("retell", script, max_retries=1)
+    with pytest.raises(ServerError) as info:
+        client.calls.create_phone(from_number="+14155550100", to_number="+14155550123")
+    key = info.value.idempotency_key
+    assert key == json.loads(script.requests[0].content)["idempotency_key"]
+    assert any("reuse the key" in note for note in info.value.__notes__)
+
+
+def test_errors_pickle_with_their_attributes() -> None:
+    import pickle
+
+    from callswitch.errors import NotFoundError, UnsupportedCapabilityError
+
+    cases = [
+        NotFoundError("gone", provider="p", status_code=404, request_id="r1"),
+        RateLimitError("slow", provider="p", status_code=429, retry_after=2.5),
+        OutcomeUnknownError("?", method="POST", url="u", json={"a": 1}, idempotency_key="k"),
+        UnsupportedCapabilityError("p", ("control.say",)),
+    ]
+    for error in cases:
+        copy = pickle.loads(pickle.dumps(error))  # noqa: S301 - our own bytes
+        assert type(copy) is type(error)
+        assert str(copy) == str(error)
+        assert vars(copy) == vars(error)
+
+
+def test_with_options_validates_max_retries(fake_provider: str) -> None:
+    from callswitch.errors import ConfigurationError
+
+    client = _client(fake_provider, Script(OK_CALL))
+    with pytest.raises(ConfigurationError, match="max_retries"):
+        client.with_options(max_retries=-5)
+    with pytest.raises(ConfigurationError, match="max_retries"):
+        client.with_options(max_retries="3")  # type: ignore[arg-type]

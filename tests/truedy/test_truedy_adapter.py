@@ -15,7 +15,6 @@ import pytest
 
 from callswitch.errors import (
     AuthenticationError,
-    InvalidCallStateError,
     InvalidRequestError,
     NotFoundError,
     PermissionDeniedError,
@@ -351,7 +350,7 @@ def _truedy_error(code: str, message: str = "nope", details: Any = None) -> dict
         (402, "insufficient_credits", ProviderError),
         (403, "ip_not_allowed", PermissionDeniedError),
         (404, "not_found", NotFoundError),
-        (409, "conflict", InvalidCallStateError),
+        (409, "conflict", ProviderError),
         (422, "validation_error", ProviderError),
         (429, "rate_limit_exceeded", RateLimitError),
         (500, "internal_error", ServerError),

@@ -11,7 +11,6 @@ import pytest
 from callswitch import CallUpdate
 from callswitch.errors import (
     AuthenticationError,
-    InvalidCallStateError,
     InvalidRequestError,
     NotFoundError,
     PermissionDeniedError,
@@ -49,7 +48,7 @@ from callswitch.errors import (
             "Forbidden resource",
         ),
         (404, {"message": "Not Found", "statusCode": 404}, NotFoundError, "Not Found"),
-        (409, {"message": "Conflict", "statusCode": 409}, InvalidCallStateError, "Conflict"),
+        (409, {"message": "Conflict", "statusCode": 409}, ProviderError, "Conflict"),
         (
             429,
             {"message": "ThrottlerException: Too Many Requests", "statusCode": 429},
