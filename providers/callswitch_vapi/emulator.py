@@ -87,6 +87,8 @@ def _parse_iso(value: str, name: str) -> float:
 class VapiEmulator(Emulator):
     """Vapi's ``/call`` endpoints and per-call control URLs, from memory."""
 
+    secret_headers = Emulator.secret_headers | {"x-vapi-secret"}
+
     name = "vapi"
 
     def __init__(

@@ -197,8 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="callswitch",
         description="One command line for AI voice-agent calls on any installed provider.",
-        epilog="The API key comes from the provider's variable (RETELL_API_KEY, VAPI_API_KEY, "
-        "TRUEDY_API_KEY, ...); it is never printed.",
+        epilog="The API key comes from the provider's key variable (`callswitch providers` "
+        "lists them); it is never printed.",
     )
     parser.add_argument("--version", action="version", version=f"callswitch {__version__}")
     _global_options(parser, suppress=False)

@@ -43,8 +43,6 @@ Send = Callable[[Message], Awaitable[None]]
 NEUTRAL_STATUSES = ("queued", "ongoing", "ended", "failed")
 
 CONTROL_PREFIX = "/_emulator"
-# Headers whose values are credentials: the request log keeps only that they were sent.
-_SECRET_HEADERS = frozenset({"authorization", "x-api-key", "x-vapi-secret", "cookie"})
 
 
 class ConnectionDropped(Exception):
@@ -135,6 +133,10 @@ class Emulator:
     name: ClassVar[str] = ""
     #: A base URL that names the emulator when it is used in process (no socket).
     in_process_host: ClassVar[str] = "emulator.invalid"
+
+    #: Headers whose values are credentials: the request log keeps only that they were
+    #: sent. An emulator adds its vendor's own (lower case).
+    secret_headers: frozenset[str] = frozenset({"authorization", "x-api-key", "cookie"})
 
     def __init__(self, *, api_key: str | None = None) -> None:
         self.api_key = api_key
@@ -443,7 +445,7 @@ class Emulator:
         for raw_name, raw_value in scope.get("headers") or []:
             name = raw_name.decode("latin-1").lower()
             value = raw_value.decode("latin-1")
-            if name in _SECRET_HEADERS:
+            if name in self.secret_headers:
                 scheme = value.split(" ", 1)[0] if " " in value else ""
                 value = f"{scheme} <redacted>".strip()
             headers[name] = value
