@@ -329,9 +329,7 @@ class RetellAdapter(Adapter):
                 raise better from exc
             request_id = _request_id(response) or request_id
             applied.append("control.end_call")
-        return ControlResult(
-            call_id=call_id, applied=tuple(applied), request_id=request_id
-        )
+        return ControlResult(call_id=call_id, applied=tuple(applied), request_id=request_id)
 
     # ------------------------------------------------------------------ end, delete
     def _stop_request(self, call_id: str, operation: str) -> Request:
