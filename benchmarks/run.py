@@ -363,11 +363,22 @@ def per_operation(number: int, repeat: int) -> list[list[str]]:
 
 COLD = {
     "deps only (httpx, pydantic, attrs, pluggy)": "import httpx, pydantic, attrs, pluggy",
+    # `import pydantic` alone is lazy; any library with pydantic models also loads this.
+    "deps + pydantic.BaseModel": (
+        "import httpx, pydantic, attrs, pluggy\nfrom pydantic import BaseModel"
+    ),
     "import callswitch": "import callswitch",
     "import callswitch + connect() x3": (
         "import callswitch\n"
         "for p in ('retell', 'vapi', 'truedy'):\n"
         "    callswitch.connect(p, api_key='k')"
+    ),
+    # connect() makes the owned httpx client on the first request; this row pays for it
+    # (httpcore's import, the TLS context) so that the deferral hides nothing.
+    "  + each client's first HTTP pool": (
+        "import callswitch\n"
+        "for p in ('retell', 'vapi', 'truedy'):\n"
+        "    callswitch.connect(p, api_key='k')._http"
     ),
     "from retell import Retell": "from retell import Retell",
     "from vapi import Vapi": "from vapi import Vapi",
@@ -427,7 +438,7 @@ def _run_print(code: str) -> str:
 
 _MEMORY_CHILD = r"""
 import json, resource, sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 import httpx
 import callswitch
 
