@@ -12,12 +12,18 @@ in ``shared/seeds`` (000: update-live-call, 001: update-call, 004: create-web-ca
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from callswitch._kit import (
+    epoch_to_datetime,
+    finite_number,
+    list_filters,
+    to_decimal,
+    to_timedelta,
+    variables_to_strings,
+)
 from callswitch.errors import InvalidRequestError, ProviderError
 from callswitch.models import (
     Call,
@@ -133,37 +139,19 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _number(value: Any) -> int | float | None:
-    """A finite JSON number, or None (booleans are not numbers here)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def _dict(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, Mapping) else {}
 
 
 def ms_to_datetime(value: Any) -> datetime | None:
-    """Epoch milliseconds -> an aware UTC datetime (exact: no float division)."""
-    ms = _number(value)
-    if ms is None:
-        return None
-    try:
-        return _EPOCH + timedelta(milliseconds=ms)
-    except OverflowError:
-        return None
+    """Epoch milliseconds (Retell's ``*_timestamp`` fields) -> an aware UTC datetime."""
+    return epoch_to_datetime(value, unit="ms")
 
 
 def _duration(payload: Mapping[str, Any]) -> timedelta | None:
-    ms = _number(payload.get("duration_ms"))
-    if ms is not None and ms >= 0:
-        try:
-            return timedelta(milliseconds=ms)
-        except OverflowError:
-            return None
+    duration = to_timedelta(payload.get("duration_ms"), unit="ms")
+    if duration is not None:
+        return duration
     # No duration_ms (older payloads, seed 001): the span between start and end.
     start = ms_to_datetime(payload.get("start_timestamp"))
     end = ms_to_datetime(payload.get("end_timestamp"))
@@ -172,26 +160,9 @@ def _duration(payload: Mapping[str, Any]) -> timedelta | None:
     return None
 
 
-def _variables(value: Any) -> dict[str, str]:
-    # The SDK types say str -> str; the OpenAPI text allows any value. Non-strings are
-    # rendered as JSON so that nothing is lost; nulls are skipped.
-    out: dict[str, str] = {}
-    for key, item in _dict(value).items():
-        if not isinstance(key, str) or item is None:
-            continue
-        out[key] = item if isinstance(item, str) else json.dumps(item)
-    return out
-
-
 def _cost(value: Any) -> Money | None:
-    cents = _number(_dict(value).get("combined_cost"))
-    if cents is None:
-        return None
-    try:
-        amount = Decimal(str(cents)) / 100
-    except InvalidOperation:
-        return None
-    return Money(amount=amount, currency="USD")
+    cents = to_decimal(_dict(value).get("combined_cost"))
+    return Money(amount=cents / 100, currency="USD") if cents is not None else None
 
 
 def to_utterances(value: Any) -> tuple[Utterance, ...]:
@@ -203,8 +174,8 @@ def to_utterances(value: Any) -> tuple[Utterance, ...]:
         if not isinstance(item, Mapping):
             continue
         words = [w for w in item.get("words") or () if isinstance(w, Mapping)]
-        starts = [s for s in (_number(w.get("start")) for w in words) if s is not None]
-        ends = [e for e in (_number(w.get("end")) for w in words) if e is not None]
+        starts = [s for s in (finite_number(w.get("start")) for w in words) if s is not None]
+        ends = [e for e in (finite_number(w.get("end")) for w in words) if e is not None]
         role = item.get("role")
         out.append(
             Utterance(
@@ -262,7 +233,7 @@ def to_call(payload: Any) -> Call:
         ended_at=ms_to_datetime(payload.get("end_timestamp")),
         duration=_duration(payload),
         metadata=_dict(payload.get("metadata")),
-        variables=_variables(payload.get("retell_llm_dynamic_variables")),
+        variables=variables_to_strings(payload.get("retell_llm_dynamic_variables")),
         transcript=to_utterances(payload.get("transcript_object")),
         recording_url=_str(payload.get("recording_url")),
         summary=_str(analysis.get("call_summary")),
@@ -342,82 +313,45 @@ def check_storage_change(current: Any, new: DataStorage) -> None:
         )
 
 
-def _as_list(value: Any, name: str) -> list[Any]:
-    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-        return [value]
-    items = list(value)
-    if not items:
-        raise InvalidRequestError(f"list filter {name} is empty; leave it out instead")
-    return items
-
-
-def _epoch_ms(value: Any, name: str) -> int:
-    if not isinstance(value, datetime):
-        raise InvalidRequestError(
-            f"list filter {name} must be a timezone-aware datetime, got {type(value).__name__}"
-        )
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidRequestError(
-            f"list filter {name} must be timezone-aware, e.g. datetime(..., tzinfo=UTC)"
-        )
+def _epoch_ms(value: datetime) -> int:
     return (value - _EPOCH) // timedelta(milliseconds=1)
 
 
 def list_filter_criteria(filters: Mapping[str, Any]) -> dict[str, Any]:
     """Neutral list filters -> list-calls ``filter_criteria`` (SDK types/call_list_params.py).
 
-    ``status`` / ``direction`` / ``agent_id`` take one value or a list (any of them);
-    ``created_after`` / ``created_before`` (aware datetimes) filter on ``start_timestamp``,
-    since Retell records no creation time.
+    Checked by :func:`callswitch._kit.list_filters`. ``created_after`` /
+    ``created_before`` filter on ``start_timestamp``, since Retell records no creation
+    time; statuses Retell cannot filter on (queued, ringing) are refused.
     """
+    checked = list_filters(filters)
     criteria: dict[str, Any] = {}
-    if filters.get("status") is not None:
+    if checked.statuses:
         values: list[str] = []
-        for item in _as_list(filters["status"], "status"):
-            status = CallStatus(item) if isinstance(item, str) else None
-            wire = STATUS_FILTER.get(status) if status is not None else None
+        for status in checked.statuses:
+            wire = STATUS_FILTER.get(status)
             if wire is None:
                 allowed = ", ".join(s.value for s in STATUS_FILTER)
                 raise InvalidRequestError(
-                    f"Retell cannot list calls by status {item!r}; filter by {allowed}"
+                    f"Retell cannot list calls by status {status.value!r}; filter by {allowed}"
                 )
             values.extend(v for v in wire if v not in values)
         criteria["call_status"] = {"op": "in", "type": "enum", "value": values}
-    if filters.get("direction") is not None:
-        directions = []
-        for item in _as_list(filters["direction"], "direction"):
-            if item not in ("inbound", "outbound"):
-                raise InvalidRequestError(
-                    f"direction filter must be 'inbound' or 'outbound', got {item!r}"
-                )
-            directions.append(str(item))
-        criteria["direction"] = {"op": "in", "type": "enum", "value": directions}
-    if filters.get("agent_id") is not None:
-        agents = []
-        for item in _as_list(filters["agent_id"], "agent_id"):
-            if not isinstance(item, str) or not item:
-                raise InvalidRequestError(
-                    f"agent_id filter must be a non-empty string, got {item!r}"
-                )
-            agents.append({"agent_id": item})
-        criteria["agent"] = agents
-    after, before = filters.get("created_after"), filters.get("created_before")
+    if checked.directions:
+        criteria["direction"] = {
+            "op": "in",
+            "type": "enum",
+            "value": [d.value for d in checked.directions],
+        }
+    if checked.agent_ids:
+        criteria["agent"] = [{"agent_id": agent} for agent in checked.agent_ids]
+    after, before = checked.created_after, checked.created_before
     if after is not None and before is not None:
-        lo, hi = _epoch_ms(after, "created_after"), _epoch_ms(before, "created_before")
-        if lo > hi:
-            raise InvalidRequestError("created_after is later than created_before")
         # "bt" takes [lower, upper]; whether its bounds are inclusive is undocumented [INF].
-        criteria["start_timestamp"] = {"op": "bt", "type": "range", "value": [lo, hi]}
+        value = [_epoch_ms(after), _epoch_ms(before)]
+        criteria["start_timestamp"] = {"op": "bt", "type": "range", "value": value}
     elif after is not None:
-        criteria["start_timestamp"] = {
-            "op": "gt",
-            "type": "number",
-            "value": _epoch_ms(after, "created_after"),
-        }
+        criteria["start_timestamp"] = {"op": "gt", "type": "number", "value": _epoch_ms(after)}
     elif before is not None:
-        criteria["start_timestamp"] = {
-            "op": "lt",
-            "type": "number",
-            "value": _epoch_ms(before, "created_before"),
-        }
+        criteria["start_timestamp"] = {"op": "lt", "type": "number", "value": _epoch_ms(before)}
     return criteria

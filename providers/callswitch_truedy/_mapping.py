@@ -29,12 +29,17 @@ call object is kept in ``Call.raw``.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
 from typing import Any
 
+from callswitch._kit import (
+    finite_number,
+    iso_to_datetime,
+    to_decimal,
+    to_timedelta,
+    variables_to_strings,
+)
 from callswitch.errors import ProviderError
 from callswitch.models import (
     Call,
@@ -128,50 +133,18 @@ def parse_status(value: Any) -> tuple[CallStatus, EndReason | None, str | None]:
 
 
 def parse_time(value: Any) -> datetime | None:
-    """An ISO 8601 string -> aware UTC datetime. No offset is read as UTC [assumption]."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC)
-
-
-def _number(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    try:
-        # str() first, so 0.42 stays 0.42 rather than its binary expansion.
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return amount if amount.is_finite() else None
+    """An ISO 8601 string -> aware UTC datetime (the neutral rule: no offset is UTC)."""
+    return iso_to_datetime(value)
 
 
 def _cost(payload: Mapping[str, Any]) -> Money | None:
-    usd = _number(payload.get("cost_usd"))
+    usd = to_decimal(payload.get("cost_usd"))
     if usd is not None:
         return Money(amount=usd, currency="USD")
-    credits = _number(payload.get("cost_credits"))
+    credits = to_decimal(payload.get("cost_credits"))
     if credits is not None:
         return Money(amount=credits, currency=CREDITS)
     return None
-
-
-def _duration(value: Any) -> timedelta | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    if not math.isfinite(value) or value < 0:
-        return None
-    try:
-        return timedelta(seconds=value)
-    except OverflowError:  # beyond timedelta's range: nonsense, kept only in raw
-        return None
 
 
 def _text(value: Any) -> str | None:
@@ -187,9 +160,8 @@ def _first_text(payload: Mapping[str, Any], *keys: str) -> str | None:
 
 
 def _seconds(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) else None
+    number = finite_number(value)
+    return float(number) if number is not None else None
 
 
 def _utterance(item: Any) -> Utterance | None:
@@ -213,16 +185,6 @@ def _transcript(value: Any) -> tuple[Utterance, ...]:
     if isinstance(value, list):
         return tuple(u for u in map(_utterance, value) if u is not None)
     return ()
-
-
-def _variables(value: Any) -> dict[str, str]:
-    # Not in the call schema; the PATCH example sends non-string values (true), so
-    # anything that is not a string is shown as JSON ("true", "3").
-    if not isinstance(value, dict):
-        return {}
-    return {
-        str(k): v if isinstance(v, str) else json.dumps(v, default=str) for k, v in value.items()
-    }
 
 
 def _numbers(payload: Mapping[str, Any], direction: CallDirection) -> tuple[str | None, str | None]:
@@ -271,9 +233,9 @@ def to_call(payload: Any) -> Call:
         created_at=parse_time(payload.get("created_at")),
         started_at=parse_time(payload.get("started_at")),
         ended_at=parse_time(payload.get("ended_at")),
-        duration=_duration(payload.get("duration_seconds")),
+        duration=to_timedelta(payload.get("duration_seconds"), unit="s"),
         metadata=dict(metadata) if isinstance(metadata, dict) else {},
-        variables=_variables(payload.get("variables")),
+        variables=variables_to_strings(payload.get("variables")),
         transcript=_transcript(payload.get("transcript")),
         recording_url=_text(payload.get("recording_url")),
         summary=_first_text(payload, "summary", "short_summary"),

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from callswitch._kit import finite_number, format_utc, iso_to_datetime, list_filters
 from callswitch.errors import (
     AuthenticationError,
     InvalidRequestError,
@@ -28,8 +29,6 @@ from callswitch.errors import (
 from callswitch.http import Page, Plan, Request, Response, Safety
 from callswitch.models import (
     Call,
-    CallDirection,
-    CallStatus,
     CallUpdate,
     NewPhoneCall,
     UpdateResult,
@@ -261,23 +260,14 @@ def reset_at_seconds(value: Any, now: datetime) -> float | None:
     8601 string, epoch seconds, epoch milliseconds (above 1e12), or, for a number below
     1e9 (a date before 2001), a delay in seconds [assumption].
     """
-    if isinstance(value, bool):
-        return None
-    number: float | None = None
-    if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str) and value.strip():
+    number = finite_number(value)
+    if isinstance(value, str) and value.strip():
         try:
-            number = float(value)
+            number = finite_number(float(value))
         except ValueError:
-            try:
-                when = datetime.fromisoformat(value.strip())
-            except ValueError:
-                return None
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=UTC)
-            return max(0.0, (when - now).total_seconds())
-    if number is None or number != number or number in (float("inf"), float("-inf")):
+            when = iso_to_datetime(value)
+            return None if when is None else max(0.0, (when - now).total_seconds())
+    if number is None:
         return None
     if number > 1e12:
         number /= 1000.0
@@ -302,53 +292,33 @@ def _merge(body: dict[str, Any], options: Mapping[str, Any]) -> dict[str, Any]:
     return merge_options(NAME, body, opts)
 
 
-def _when(name: str, value: Any) -> str:
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            parsed = None
-        value = parsed if parsed is not None else value
-    if not isinstance(value, datetime) or value.tzinfo is None:
-        raise InvalidRequestError(
-            f"{name} must be a timezone-aware datetime or an ISO 8601 string with an offset, "
-            f"like '2026-04-05T10:00:00Z', got {value!r}"
-        )
-    # The query format is not documented; Truedy's timestamps are ISO 8601 UTC [assumption].
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 def _filters(filters: Mapping[str, Any]) -> dict[str, str]:
-    """Neutral list filters -> Truedy query parameters, or InvalidRequestError."""
+    """Neutral list filters -> Truedy query parameters, or InvalidRequestError.
+
+    Checked by :func:`callswitch._kit.list_filters`. Each query parameter takes one value
+    (seed 002 documents no list form), so a filter with several values is refused.
+    """
+    checked = list_filters(filters)
     params: dict[str, str] = {}
-    for name, value in filters.items():
-        if value is None:
-            continue
-        if name == "status":
-            status = CallStatus(value) if isinstance(value, str) else None
-            if status is None or status not in LIST_STATUS:
-                known = ", ".join(s.value for s in LIST_STATUS)
-                raise InvalidRequestError(f"status filter must be one of {known}, got {value!r}")
-            params["status"] = LIST_STATUS[status]
-        elif name == "direction":
-            direction = CallDirection(value) if isinstance(value, str) else None
-            if direction is None or direction not in (
-                CallDirection.INBOUND,
-                CallDirection.OUTBOUND,
-            ):
-                raise InvalidRequestError(
-                    f"direction filter must be 'inbound' or 'outbound', got {value!r}"
-                )
-            params["direction"] = direction.value
-        elif name == "agent_id":
-            if not isinstance(value, str) or not value:
-                raise InvalidRequestError(f"agent_id filter must be a non-empty string: {value!r}")
-            params["agent_id"] = value
-        elif name in ("created_after", "created_before"):
-            params[name] = _when(name, value)
-        else:
+    for name, values in (
+        ("status", checked.statuses),
+        ("direction", checked.directions),
+        ("agent_id", checked.agent_ids),
+    ):
+        if len(values) > 1:
             raise InvalidRequestError(
-                f"Truedy cannot filter calls by {name}; it filters by status, direction, "
-                "agent_id, created_after and created_before"
+                f"Truedy filters calls by one {name} at a time; list each {name} separately"
             )
+    if checked.statuses:
+        # LIST_STATUS spells every neutral status list_filters lets through.
+        params["status"] = LIST_STATUS[checked.statuses[0]]
+    if checked.directions:
+        params["direction"] = checked.directions[0].value
+    if checked.agent_ids:
+        params["agent_id"] = checked.agent_ids[0]
+    # The query format is not documented; Truedy's timestamps are ISO 8601 UTC [assumption].
+    if checked.created_after is not None:
+        params["created_after"] = format_utc(checked.created_after)
+    if checked.created_before is not None:
+        params["created_before"] = format_utc(checked.created_before)
     return params

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from callswitch._kit import finite_number, iso_to_datetime, to_decimal, variables_to_strings
 from callswitch.models import (
     Call,
     CallDirection,
@@ -25,7 +24,7 @@ from callswitch.models import (
     UtteranceRole,
 )
 
-__all__ = ["end_reason", "parse_time", "to_call"]
+__all__ = ["end_reason", "to_call"]
 
 PROVIDER = "vapi"
 
@@ -107,17 +106,6 @@ def end_reason(raw: object) -> EndReason | None:
     return EndReason.UNKNOWN
 
 
-def parse_time(value: object) -> datetime | None:
-    """An aware datetime from Vapi's ISO 8601 strings; ``None`` for anything else."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
-
-
 def _obj(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
@@ -126,31 +114,9 @@ def _str(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
 def _money(value: object) -> Money | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return Money(amount=amount, currency="USD") if amount.is_finite() else None
-
-
-def _variables(value: object) -> dict[str, str]:
-    """``variableValues`` allows any JSON value; the neutral model holds strings."""
-    out: dict[str, str] = {}
-    for key, item in _obj(value).items():
-        if isinstance(item, str):
-            out[str(key)] = item
-        elif item is not None:
-            out[str(key)] = json.dumps(item, separators=(",", ":"), sort_keys=True)
-    return out
+    amount = to_decimal(value)
+    return Money(amount=amount, currency="USD") if amount is not None else None
 
 
 _TRUE = {"true", "pass", "passed", "yes"}
@@ -189,6 +155,11 @@ def _role(raw: object) -> UtteranceRole:
     return UtteranceRole.UNKNOWN
 
 
+def _seconds(value: object) -> float | None:
+    number = finite_number(value)
+    return float(number) if number is not None else None
+
+
 def _utterance(message: Mapping[str, Any]) -> Utterance:
     role = _role(message.get("role"))
     text = message.get("message")
@@ -200,9 +171,9 @@ def _utterance(message: Mapping[str, Any]) -> Utterance:
             text = json.dumps(message["toolCalls"], separators=(",", ":"), sort_keys=True)
         else:
             text = ""
-    start = _number(message.get("secondsFromStart"))
+    start = _seconds(message.get("secondsFromStart"))
     end = None
-    began, finished = _number(message.get("time")), _number(message.get("endTime"))
+    began, finished = _seconds(message.get("time")), _seconds(message.get("endTime"))
     # time/endTime are epoch milliseconds in Vapi payloads [INF]; their difference is the
     # utterance's length.
     if start is not None and began is not None and finished is not None and finished >= began:
@@ -277,7 +248,7 @@ def to_call(data: Mapping[str, Any]) -> Call:
         else (CallKind.UNKNOWN, CallDirection.UNKNOWN)
     )
     from_number, to_number = _numbers(data, direction)
-    started, ended = parse_time(data.get("startedAt")), parse_time(data.get("endedAt"))
+    started, ended = iso_to_datetime(data.get("startedAt")), iso_to_datetime(data.get("endedAt"))
     duration = ended - started if started and ended and ended >= started else None
     overrides = _obj(data.get("assistantOverrides"))
     artifact = _obj(data.get("artifact"))
@@ -292,12 +263,12 @@ def to_call(data: Mapping[str, Any]) -> Call:
         agent_id=_str(data.get("assistantId")),
         from_number=from_number,
         to_number=to_number,
-        created_at=parse_time(data.get("createdAt")),
+        created_at=iso_to_datetime(data.get("createdAt")),
         started_at=started,
         ended_at=ended,
         duration=duration,
         metadata=dict(_obj(overrides.get("metadata"))),
-        variables=_variables(overrides.get("variableValues")),
+        variables=variables_to_strings(overrides.get("variableValues")),
         transcript=_transcript(data, artifact),
         recording_url=_recording_url(data, artifact),
         summary=_str(analysis.get("summary")) or _str(data.get("summary")),

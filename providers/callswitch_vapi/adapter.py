@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import attrs
 
+from callswitch._kit import format_utc, iso_to_datetime, list_filters
 from callswitch.capabilities import Capability
 from callswitch.errors import (
     CallswitchError,
@@ -32,8 +33,6 @@ from callswitch.errors import (
 from callswitch.http import Page, Plan, Request, Response, Safety
 from callswitch.models import (
     Call,
-    CallDirection,
-    CallStatus,
     CallUpdate,
     ControlResult,
     LiveControl,
@@ -42,7 +41,7 @@ from callswitch.models import (
     is_e164,
 )
 from callswitch.provider import Adapter, ErrorDetails, merge_options
-from callswitch_vapi._mapping import PROVIDER, parse_time, to_call
+from callswitch_vapi._mapping import PROVIDER, to_call
 from callswitch_vapi.capabilities import CONTROL_CONDITION
 
 __all__ = ["VapiAdapter"]
@@ -61,30 +60,6 @@ class _Window:
     before: str
     at: datetime
     seen: frozenset[str]
-
-
-def _format_time(value: object, name: str) -> str:
-    """A filter timestamp as the SDK sends it (ISO 8601, ``Z`` for UTC)."""
-    if isinstance(value, str):
-        parsed = parse_time(value)
-        if parsed is None:
-            raise InvalidRequestError(
-                f"{name} must be a timezone-aware datetime or an ISO 8601 string with an "
-                f"offset, like 2024-05-01T12:00:00Z; got {value!r}"
-            )
-        value = parsed
-    if not isinstance(value, datetime) or value.tzinfo is None:
-        raise InvalidRequestError(
-            f"{name} must be a timezone-aware datetime (e.g. datetime.now(UTC)); got {value!r}"
-        )
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _enum_filter(value: object, enum: type[CallStatus] | type[CallDirection], name: str) -> Any:
-    valid = {m.value: m for m in enum if m.value != "unknown"}
-    if isinstance(value, str) and value in valid:
-        return valid[value]
-    raise InvalidRequestError(f"{name} must be one of {', '.join(valid)}; got {value!r}")
 
 
 def _rows(response: Response) -> list[dict[str, Any]]:
@@ -174,22 +149,18 @@ class VapiAdapter(Adapter):
     def list_page(
         self, *, filters: Mapping[str, Any], page_size: int, cursor: Any
     ) -> Plan[Page[Call]]:
+        checked = list_filters(filters)
         params: dict[str, str | int | float | bool] = {}
-        if filters.get("agent_id") is not None:
-            agent = filters["agent_id"]
-            if not isinstance(agent, str) or not agent:
-                raise InvalidRequestError(f"agent_id must be a non-empty string; got {agent!r}")
-            params["assistantId"] = agent
-        if filters.get("created_after") is not None:
-            params["createdAtGt"] = _format_time(filters["created_after"], "created_after")
-        if filters.get("created_before") is not None:
-            params["createdAtLt"] = _format_time(filters["created_before"], "created_before")
-        # GET /call cannot filter by status or type: those are applied here, to each page.
-        status = direction = None
-        if filters.get("status") is not None:
-            status = _enum_filter(filters["status"], CallStatus, "status")
-        if filters.get("direction") is not None:
-            direction = _enum_filter(filters["direction"], CallDirection, "direction")
+        if len(checked.agent_ids) == 1:
+            params["assistantId"] = checked.agent_ids[0]
+        if checked.created_after is not None:
+            params["createdAtGt"] = format_utc(checked.created_after)
+        if checked.created_before is not None:
+            params["createdAtLt"] = format_utc(checked.created_before)
+        # GET /call filters by one assistantId and not by status or type: the rest is
+        # applied here, to each page.
+        statuses, directions = checked.statuses, checked.directions
+        agents = checked.agent_ids if len(checked.agent_ids) > 1 else ()
         if cursor is not None and not isinstance(cursor, _Window):
             raise InvalidRequestError("this cursor did not come from the vapi adapter")
 
@@ -198,12 +169,12 @@ class VapiAdapter(Adapter):
             fresh, window = yield from self._window_page(
                 "/call", params, page_size, window, "calls.list"
             )
-            calls = [to_call(row) for row in fresh]
             calls = [
                 c
-                for c in calls
-                if (status is None or c.status is status)
-                and (direction is None or c.direction is direction)
+                for c in map(to_call, fresh)
+                if (not statuses or c.status in statuses)
+                and (not directions or c.direction in directions)
+                and (not agents or c.agent_id in agents)
             ]
             # A page filtered down to nothing would end the client's iteration early, so
             # keep fetching until something matches or the listing is exhausted.
@@ -240,7 +211,7 @@ class VapiAdapter(Adapter):
         fresh = [row for row in rows if row.get("id") not in seen]
         if len(rows) < limit:
             return fresh, None
-        stamped = [(parse_time(row.get("createdAt")), row) for row in rows]
+        stamped = [(iso_to_datetime(row.get("createdAt")), row) for row in rows]
         dated = [(at, row) for at, row in stamped if at is not None]
         if not dated:
             raise ProviderError(

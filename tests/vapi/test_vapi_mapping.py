@@ -264,7 +264,7 @@ def test_minimal_and_odd_payloads_never_crash() -> None:
         "status": None,
         "type": 7,
         "createdAt": "yesterday",
-        "startedAt": "2024-05-01T12:00:00",  # no offset: not trusted
+        "startedAt": "2024-05-01T12:00:00",  # no offset: read as UTC, like every vendor
         "cost": "NaN",
         "assistantOverrides": {"metadata": "not a dict", "variableValues": ["x"]},
         "artifact": {"messages": [{"role": 3}, "junk"]},
@@ -276,7 +276,7 @@ def test_minimal_and_odd_payloads_never_crash() -> None:
     assert call.status is CallStatus.UNKNOWN
     assert call.kind is CallKind.UNKNOWN
     assert call.created_at is None
-    assert call.started_at is None
+    assert call.started_at == datetime(2024, 5, 1, 12, tzinfo=UTC)
     assert call.cost is None
     assert call.metadata == {}
     assert call.variables == {}

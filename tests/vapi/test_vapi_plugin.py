@@ -90,7 +90,5 @@ def test_plugin_import_does_not_load_the_adapter() -> None:
         "print('callswitch_vapi.adapter' in sys.modules, 'vapi' in sys.modules, "
         "'callswitch_vapi.plugin' in sys.modules)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False", "True"]
