@@ -41,6 +41,8 @@ import uuid
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from callswitch._kit import applied_capabilities
+from callswitch.capabilities import CONTROL_FIELDS, UPDATE_FIELDS
 from callswitch.errors import (
     InvalidCallStateError,
     InvalidRequestError,
@@ -69,13 +71,6 @@ MAX_PAGE_SIZE = 1000
 
 #: Statuses of an answer to a live request that may mean "the call is not ongoing".
 _STATE_STATUSES = frozenset({400, 409, 422})
-
-#: CallUpdate field -> capability name, in the order results report them.
-_UPDATE_CAPS = {
-    "metadata": "update.metadata",
-    "variables": "update.variables",
-    "data_storage": "update.data_storage",
-}
 
 
 def _request_id(response: Response) -> str | None:
@@ -197,11 +192,7 @@ class RetellAdapter(Adapter):
         self, call_id: str, update: CallUpdate, options: Mapping[str, Any]
     ) -> Plan[UpdateResult]:
         # Everything that can be checked without the call's state is checked first.
-        fields = update.set_fields()
-        unsupported = [f for f in fields if f not in _UPDATE_CAPS]
-        if unsupported:
-            # The client filters by capability; this guards direct adapter use.
-            raise InvalidRequestError(f"Retell cannot update {', '.join(unsupported)}")
+        applied = applied_capabilities(NAME, update.set_fields(), self.capabilities, UPDATE_FIELDS)
         if update.metadata is not None:
             _mapping.check_metadata(update.metadata)
         record: dict[str, Any] = {}
@@ -216,7 +207,6 @@ class RetellAdapter(Adapter):
             live["override_dynamic_variables"] = dict(update.variables)
         record = merge_options(NAME, record, options)
         live = merge_options(NAME, live, options)
-        applied = tuple(_UPDATE_CAPS[f] for f in fields)
 
         response = yield self._get_request(call_id, "calls.update")
         current = response.json_object()
@@ -276,22 +266,18 @@ class RetellAdapter(Adapter):
     def control(
         self, call_id: str, control: LiveControl, options: Mapping[str, Any]
     ) -> Plan[ControlResult]:
-        if control.say is not None or control.transfer_to is not None:
-            raise InvalidRequestError("Retell has no live say or transfer")
-        if control.mute_assistant is not None:
-            raise InvalidRequestError("Retell has no live mute")
+        wanted = applied_capabilities(NAME, control.set_fields(), self.capabilities, CONTROL_FIELDS)
+        end_call = CONTROL_FIELDS["end_call"].value
+        # end_call is applied only once stop-call succeeded: appended then.
+        applied = [cap for cap in wanted if cap != end_call]
         call_control: dict[str, Any] = {}
         overrides: dict[str, Any] = {}
-        applied: list[str] = []
         if control.inject_context is not None:
             call_control["additional_context"] = control.inject_context
-            applied.append("control.inject_context")
         if control.trigger_response is not None:
             call_control["trigger_response"] = control.trigger_response
-            applied.append("control.trigger_response")
         if control.variables is not None:
             overrides["override_dynamic_variables"] = dict(control.variables)
-            applied.append("control.variables")
         body: dict[str, Any] = {}
         if call_control:
             body["call_control"] = call_control
@@ -328,7 +314,7 @@ class RetellAdapter(Adapter):
                     )
                 raise better from exc
             request_id = _request_id(response) or request_id
-            applied.append("control.end_call")
+            applied.append(end_call)
         return ControlResult(call_id=call_id, applied=tuple(applied), request_id=request_id)
 
     # ------------------------------------------------------------------ end, delete

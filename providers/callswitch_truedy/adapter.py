@@ -17,7 +17,14 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from callswitch._kit import finite_number, format_utc, iso_to_datetime, list_filters
+from callswitch._kit import (
+    applied_capabilities,
+    finite_number,
+    format_utc,
+    iso_to_datetime,
+    list_filters,
+)
+from callswitch.capabilities import UPDATE_FIELDS
 from callswitch.errors import (
     AuthenticationError,
     InvalidRequestError,
@@ -43,12 +50,9 @@ __all__ = ["IDEMPOTENCY_HEADER", "MAX_PAGE_SIZE", "TruedyAdapter", "reset_at_sec
 IDEMPOTENCY_HEADER = "X-Idempotency-Key"
 MAX_PAGE_SIZE = 100
 
-#: CallUpdate field -> key inside ``call_settings`` (the rest of the body is ``variables``).
-_CALL_SETTINGS = {
-    "recording_enabled": "recording_enabled",
-    "transcription_enabled": "transcription_enabled",
-    "greeting": "greeting",
-}
+#: CallUpdate fields sent inside ``call_settings`` under the same names (seed 002); the
+#: rest of the body is ``variables``.
+_CALL_SETTINGS = ("recording_enabled", "transcription_enabled", "greeting")
 
 #: Truedy's documented error codes whose meaning is sharper than a bare 400/422 status.
 _CODE_CLASSES: Mapping[str, type[ProviderError]] = {
@@ -158,28 +162,19 @@ class TruedyAdapter(Adapter):
     def update(
         self, call_id: str, update: CallUpdate, options: Mapping[str, Any]
     ) -> Plan[UpdateResult]:
+        applied = applied_capabilities(NAME, update.set_fields(), self.capabilities, UPDATE_FIELDS)
         body: dict[str, Any] = {}
-        applied: list[str] = []
-        settings: dict[str, Any] = {}
-        for field in update.set_fields():
-            value = getattr(update, field)
-            if field == "variables":
-                body["variables"] = dict(value)
-            elif field in _CALL_SETTINGS:
-                settings[_CALL_SETTINGS[field]] = value
-            else:
-                # The client refuses undeclared fields first; this guards direct use.
-                raise InvalidRequestError(
-                    f"Truedy cannot update {field}; it updates variables, recording_enabled, "
-                    "transcription_enabled and greeting"
-                )
-            applied.append(f"update.{field}")
+        if update.variables is not None:
+            body["variables"] = dict(update.variables)
+        settings = {
+            key: getattr(update, key) for key in _CALL_SETTINGS if getattr(update, key) is not None
+        }
         if settings:
             body["call_settings"] = settings
         request = Request(
             "PATCH", f"/calls/{call_id}", json=_merge(body, options), operation="calls.update"
         )
-        return self._update(request, tuple(applied))
+        return self._update(request, applied)
 
     def _update(self, request: Request, applied: tuple[str, ...]) -> Plan[UpdateResult]:
         response = yield request

@@ -17,8 +17,8 @@ from typing import Any
 
 import attrs
 
-from callswitch._kit import format_utc, iso_to_datetime, list_filters
-from callswitch.capabilities import Capability
+from callswitch._kit import applied_capabilities, format_utc, iso_to_datetime, list_filters
+from callswitch.capabilities import CONTROL_FIELDS, UPDATE_FIELDS, Capability
 from callswitch.errors import (
     CallswitchError,
     InvalidCallStateError,
@@ -28,7 +28,6 @@ from callswitch.errors import (
     ProviderError,
     RateLimitError,
     TransportError,
-    UnsupportedCapabilityError,
 )
 from callswitch.http import Page, Plan, Request, Response, Safety
 from callswitch.models import (
@@ -45,6 +44,9 @@ from callswitch_vapi._mapping import PROVIDER, to_call
 from callswitch_vapi.capabilities import CONTROL_CONDITION
 
 __all__ = ["VapiAdapter"]
+
+#: LiveControl field -> the capability name a control message applies.
+_CAP = {field: cap.value for field, cap in CONTROL_FIELDS.items()}
 
 #: Keys of POST /call that choose what runs the call, besides assistantId.
 _RUNNERS = ("assistant", "squadId", "squad", "workflowId", "workflow")
@@ -294,16 +296,13 @@ class VapiAdapter(Adapter):
     def update(
         self, call_id: str, update: CallUpdate, options: Mapping[str, Any]
     ) -> Plan[UpdateResult]:
-        others = [f for f in update.set_fields() if f != "name"]
-        if others:
-            # The client refuses these from the capability table; this guards direct use.
-            raise UnsupportedCapabilityError(
-                PROVIDER, tuple(f"update.{f}" for f in others), "PATCH /call/{id} takes name only"
-            )
+        applied = applied_capabilities(
+            PROVIDER, update.set_fields(), self.capabilities, UPDATE_FIELDS
+        )
         body = merge_options(PROVIDER, {"name": update.name}, options)
         response = yield Request("PATCH", f"/call/{call_id}", json=body, operation="calls.update")
         payload = _call_payload(response)
-        return UpdateResult(call=to_call(payload), applied=(Capability.UPDATE_NAME.value,))
+        return UpdateResult(call=to_call(payload), applied=applied)
 
     def delete(self, call_id: str) -> Plan[None]:
         # The SDK sends an empty JSON object (bulk "ids" omitted); so do we.
@@ -320,6 +319,7 @@ class VapiAdapter(Adapter):
     def control(
         self, call_id: str, control: LiveControl, options: Mapping[str, Any]
     ) -> Plan[ControlResult]:
+        applied_capabilities(PROVIDER, control.set_fields(), self.capabilities, CONTROL_FIELDS)
         messages = self._control_messages(control)
         if options:
             raise InvalidRequestError(
@@ -335,10 +335,6 @@ class VapiAdapter(Adapter):
     ) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
         """Control messages in the order they are sent: context first, then unmute, say,
         mute, transfer, and the hang-up last. Each with the capabilities it applies."""
-        if control.variables is not None:
-            raise UnsupportedCapabilityError(
-                PROVIDER, (Capability.CONTROL_VARIABLES.value,), "no control message sets them"
-            )
         if control.trigger_response is not None and control.inject_context is None:
             raise InvalidRequestError(
                 "vapi can only trigger a response together with inject_context (add-message "
@@ -357,9 +353,9 @@ class VapiAdapter(Adapter):
             )
         out: list[tuple[tuple[str, ...], dict[str, Any]]] = []
         if control.inject_context is not None:
-            caps = [Capability.CONTROL_INJECT_CONTEXT.value]
+            caps = [_CAP["inject_context"]]
             if control.trigger_response is not None:
-                caps.append(Capability.CONTROL_TRIGGER_RESPONSE.value)
+                caps.append(_CAP["trigger_response"])
             out.append(
                 (
                     tuple(caps),
@@ -374,17 +370,17 @@ class VapiAdapter(Adapter):
         if control.mute_assistant is False:
             out.append(
                 (
-                    (Capability.CONTROL_MUTE.value,),
+                    (_CAP["mute_assistant"],),
                     {"type": "control", "control": "unmute-assistant"},
                 )
             )
         end_after_say = bool(control.end_call) and control.say is not None
         if control.say is not None:
-            caps = [Capability.CONTROL_SAY.value]
+            caps = [_CAP["say"]]
             if end_after_say:
                 # An end-call sent right after a say could cut the words off; Vapi's say
                 # message can hang up once spoken instead.
-                caps.append(Capability.CONTROL_END_CALL.value)
+                caps.append(_CAP["end_call"])
             out.append(
                 (
                     tuple(caps),
@@ -393,7 +389,7 @@ class VapiAdapter(Adapter):
             )
         if control.mute_assistant is True:
             out.append(
-                ((Capability.CONTROL_MUTE.value,), {"type": "control", "control": "mute-assistant"})
+                ((_CAP["mute_assistant"],), {"type": "control", "control": "mute-assistant"})
             )
         if control.transfer_to is not None:
             target = control.transfer_to
@@ -404,12 +400,12 @@ class VapiAdapter(Adapter):
             )
             out.append(
                 (
-                    (Capability.CONTROL_TRANSFER.value,),
+                    (_CAP["transfer_to"],),
                     {"type": "transfer", "destination": destination},
                 )
             )
         if control.end_call and not end_after_say:
-            out.append(((Capability.CONTROL_END_CALL.value,), {"type": "end-call"}))
+            out.append(((_CAP["end_call"],), {"type": "end-call"}))
         return out
 
     def _send_controls(

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from callswitch.errors import InvalidRequestError
+from callswitch.errors import InvalidRequestError, UnsupportedCapabilityError
 from callswitch.http import Plan
-from callswitch.models import Call
+from callswitch.models import Call, CallUpdate, LiveControl
 from callswitch.provider import Adapter
 from callswitch.registry import default_registry
 from callswitch_retell._mapping import to_call as retell_to_call
@@ -122,3 +122,35 @@ def test_iso_string_and_datetime_filters_are_equal(provider: str) -> None:
         adapter.list_page(filters={"created_after": START}, page_size=10, cursor=None)
     )
     assert (a.params, a.json) == (b.params, b.json)
+
+
+@pytest.mark.parametrize(
+    ("provider", "update"),
+    [
+        ("retell", CallUpdate(greeting="Hi")),
+        ("vapi", CallUpdate(name="n", metadata={"a": 1})),
+        ("truedy", CallUpdate(metadata={"a": 1})),
+    ],
+)
+def test_direct_update_with_an_undeclared_field_is_refused_alike(
+    provider: str, update: CallUpdate
+) -> None:
+    """An adapter used without the client refuses what its provider declares unsupported
+    with the client's own error class, before making any request."""
+    with pytest.raises(UnsupportedCapabilityError, match=f"{provider} does not support update"):
+        _first_request(_adapter(provider).update("c1", update, {}))
+
+
+@pytest.mark.parametrize(
+    ("provider", "control", "capability"),
+    [
+        ("retell", LiveControl(say="hi"), "control.say"),
+        ("retell", LiveControl(mute_assistant=True), "control.mute"),
+        ("vapi", LiveControl(variables={"a": "b"}), "control.variables"),
+    ],
+)
+def test_direct_control_with_an_undeclared_field_is_refused_alike(
+    provider: str, control: LiveControl, capability: str
+) -> None:
+    with pytest.raises(UnsupportedCapabilityError, match=capability):
+        _first_request(_adapter(provider).control("c1", control, {}))

@@ -21,6 +21,7 @@ from callswitch.errors import (
     ProviderError,
     RateLimitError,
     ServerError,
+    UnsupportedCapabilityError,
 )
 from callswitch.http import Request, Response, Safety
 from callswitch.models import CallStatus, CallUpdate, NewPhoneCall
@@ -323,7 +324,10 @@ def test_update_options_merge_into_call_settings(adapter: TruedyAdapter) -> None
 def test_update_refuses_fields_truedy_lacks_even_when_called_directly(
     adapter: TruedyAdapter,
 ) -> None:
-    with pytest.raises(InvalidRequestError, match="cannot update metadata"):
+    # The same class and wording as the client's refusal, from the same declarations.
+    with pytest.raises(
+        UnsupportedCapabilityError, match=r"truedy does not support update\.metadata"
+    ):
         adapter.update("c1", CallUpdate(metadata={"a": 1}), {})
 
 
