@@ -27,6 +27,13 @@ the call ends between the read and an ``update-live-call`` (a 400/409/422 answer
 call is read once more and, when it has ended, the update goes to ``update-call``.
 Both paths are safe to repeat (they set values), so the client may retry them.
 
+``provider_options`` on ``calls.update`` are added to the ``update-call`` body only
+(``custom_attributes``, say). ``update-live-call``'s ``fields_to_override`` allows no
+other keys than the three the neutral fields set (seed 000: additionalProperties false),
+so a record-only key would make it answer 400: when the call is ongoing and
+``provider_options`` are given, the update is refused with ``InvalidCallStateError``
+before anything is changed, rather than sending them where they fail or dropping them.
+
 ``calls.control`` sends exactly one ``update-live-call`` (``call_control`` and
 ``fields_to_override.override_dynamic_variables`` together) with no read first, and
 is never retried once it may have reached Retell. ``end_call`` is a separate
@@ -205,8 +212,8 @@ class RetellAdapter(Adapter):
             )
         if update.variables is not None:
             live["override_dynamic_variables"] = dict(update.variables)
+        # provider_options belong to update-call only (see the module docstring).
         record = merge_options(NAME, record, options)
-        live = merge_options(NAME, live, options)
 
         response = yield self._get_request(call_id, "calls.update")
         current = response.json_object()
@@ -215,6 +222,15 @@ class RetellAdapter(Adapter):
         if update.data_storage is not None:
             _mapping.check_storage_change(current.get("data_storage_setting"), update.data_storage)
 
+        if status == "ongoing" and options:
+            raise InvalidCallStateError(
+                f"call {call_id} is ongoing, and provider_options for retell "
+                f"({', '.join(sorted(options))}) apply to update-call, which Retell only "
+                "accepts once the call has ended (update-live-call takes no other fields). "
+                "Send them after the call ends, or leave provider_options out. Nothing was "
+                "changed",
+                provider=NAME,
+            )
         if status == "ongoing":
             try:
                 response = yield Request(

@@ -627,3 +627,33 @@ def test_transport_handler_type() -> None:
     fake = FakeRetell().on("GET", "/x", json_body={"ok": True})
     with httpx.Client(transport=httpx.MockTransport(fake)) as http:
         assert http.get("https://h/x").json() == {"ok": True}
+
+
+def test_update_options_go_to_update_call_only(client: callswitch.Client, fake: FakeRetell) -> None:
+    """provider_options (a record-only key) reach update-call, not update-live-call."""
+    fake.on("GET", f"/v2/get-call/{CID}", json_body=call("ended"))
+    fake.on("PATCH", f"/v2/update-call/{CID}", json_body=call("ended"))
+    client.calls.update(
+        CID,
+        CallUpdate(metadata={"a": 1}),
+        provider_options={"retell": {"custom_attributes": {"tier": "gold"}}},
+    )
+    assert fake.paths == [GET, RECORD]
+    assert json.loads(fake.requests[-1].content) == {
+        "metadata": {"a": 1},
+        "custom_attributes": {"tier": "gold"},
+    }
+
+
+def test_update_options_on_ongoing_call_refused_before_patching(
+    client: callswitch.Client, fake: FakeRetell
+) -> None:
+    """On an ongoing call the options have no route: refused, nothing is patched."""
+    fake.on("GET", f"/v2/get-call/{CID}", json_body=call("ongoing"))
+    with pytest.raises(InvalidCallStateError, match="custom_attributes"):
+        client.calls.update(
+            CID,
+            CallUpdate(metadata={"a": 1}),
+            provider_options={"retell": {"custom_attributes": {"tier": "gold"}}},
+        )
+    assert fake.paths == [GET]
