@@ -10,23 +10,26 @@ as its client, so each later action on the call costs one request.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 import attrs
 
-from callswitch._kit import applied_capabilities, format_utc, iso_to_datetime, list_filters
+from callswitch._kit import (
+    LruCache,
+    applied_capabilities,
+    format_utc,
+    iso_to_datetime,
+    list_filters,
+)
 from callswitch.capabilities import CONTROL_FIELDS, UPDATE_FIELDS, Capability
 from callswitch.errors import (
     CallswitchError,
     InvalidCallStateError,
     InvalidRequestError,
     NotFoundError,
-    OutcomeUnknownError,
     ProviderError,
-    RateLimitError,
     TransportError,
 )
 from callswitch.http import Page, Plan, Request, Response, Safety
@@ -43,7 +46,13 @@ from callswitch.provider import Adapter, ErrorDetails, merge_options
 from callswitch_vapi._mapping import PROVIDER, to_call
 from callswitch_vapi.capabilities import CONTROL_CONDITION
 
-__all__ = ["VapiAdapter"]
+__all__ = ["CONTROL_URL_CACHE_SIZE", "PHONE_ID_CACHE_SIZE", "VapiAdapter"]
+
+#: Control URLs remembered per adapter (most recently used calls); an evicted one costs
+#: one GET /call/{id} again.
+CONTROL_URL_CACHE_SIZE = 1024
+#: E.164 number -> phone number id, remembered per adapter.
+PHONE_ID_CACHE_SIZE = 256
 
 #: LiveControl field -> the capability name a control message applies.
 _CAP = {field: cap.value for field, cap in CONTROL_FIELDS.items()}
@@ -92,40 +101,17 @@ def _call_payload(response: Response) -> dict[str, Any]:
     return data
 
 
-def _with_progress(
+def _note_progress(
     exc: CallswitchError, applied: tuple[str, ...], pending: tuple[str, ...]
-) -> CallswitchError:
-    """The same error, its message saying which live actions were applied before it."""
+) -> None:
+    """Add a note to ``exc`` saying which live actions were applied before it."""
     # After a vendor error the failed message was refused; after a transport failure it
     # may have arrived, so it is only "not confirmed".
     state = "not confirmed" if isinstance(exc, TransportError) else "not applied"
-    note = (
-        f" Applied before this failure: {', '.join(applied) or 'nothing'}; "
+    exc.add_note(
+        f"Applied before this failure: {', '.join(applied) or 'nothing'}; "
         f"{state}: {', '.join(pending)}."
     )
-    if isinstance(exc, RateLimitError):
-        return RateLimitError(
-            exc.message + note,
-            retry_after=exc.retry_after,
-            provider=exc.provider,
-            status_code=exc.status_code,
-            code=exc.code,
-            request_id=exc.request_id,
-            body=exc.body,
-        )
-    if isinstance(exc, ProviderError):
-        return type(exc)(
-            exc.message + note,
-            provider=exc.provider,
-            status_code=exc.status_code,
-            code=exc.code,
-            request_id=exc.request_id,
-            body=exc.body,
-        )
-    if isinstance(exc, OutcomeUnknownError):
-        # Its own message already says the last action may or may not have happened.
-        return OutcomeUnknownError(str(exc) + note, method=exc.method, url=exc.url, json=exc.json)
-    return type(exc)(str(exc) + note)
 
 
 class VapiAdapter(Adapter):
@@ -137,9 +123,9 @@ class VapiAdapter(Adapter):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._lock = threading.Lock()
-        self._control_urls: dict[str, str] = {}
-        self._phone_ids: dict[str, str] = {}
+        # Bounded: a long-lived client sees an unbounded number of calls and numbers.
+        self._control_urls: LruCache[str, str] = LruCache(CONTROL_URL_CACHE_SIZE)
+        self._phone_ids: LruCache[str, str] = LruCache(PHONE_ID_CACHE_SIZE)
 
     # -- reading ------------------------------------------------------------------------
     def get(self, call_id: str) -> Plan[Call]:
@@ -268,8 +254,7 @@ class VapiAdapter(Adapter):
         return to_call(payload)
 
     def _phone_number_id(self, number: str) -> Plan[str]:
-        with self._lock:
-            known = self._phone_ids.get(number)
+        known = self._phone_ids.get(number)
         if known is not None:
             return known
         window: _Window | None = None
@@ -281,8 +266,7 @@ class VapiAdapter(Adapter):
             for row in fresh:
                 if isinstance(row.get("number"), str) and isinstance(row.get("id"), str):
                     found[row["number"]] = row["id"]
-            with self._lock:
-                self._phone_ids.update(found)
+            self._phone_ids.update(found)
             if number in found:
                 return found[number]
             if window is None:
@@ -307,8 +291,7 @@ class VapiAdapter(Adapter):
     def delete(self, call_id: str) -> Plan[None]:
         # The SDK sends an empty JSON object (bulk "ids" omitted); so do we.
         yield Request("DELETE", f"/call/{call_id}", json={}, operation="calls.delete")
-        with self._lock:
-            self._control_urls.pop(call_id, None)
+        self._control_urls.pop(call_id)
 
     # -- live control -------------------------------------------------------------------
     def end(self, call_id: str) -> Plan[None]:
@@ -429,8 +412,7 @@ class VapiAdapter(Adapter):
                 error: CallswitchError = exc
                 if isinstance(exc, NotFoundError):
                     # The control URL is gone: the call has ended [INF]. Forget it.
-                    with self._lock:
-                        self._control_urls.pop(call_id, None)
+                    self._control_urls.pop(call_id)
                     error = InvalidCallStateError(
                         f"the call's control URL answered 404: call {call_id} has most likely "
                         "ended, so it cannot be controlled",
@@ -440,7 +422,7 @@ class VapiAdapter(Adapter):
                     )
                 if len(messages) > 1:
                     pending = tuple(c for caps_, _ in messages[index:] for c in caps_)
-                    error = _with_progress(error, applied, pending)
+                    _note_progress(error, applied, pending)
                 if error is exc:
                     raise
                 raise error from exc
@@ -448,8 +430,7 @@ class VapiAdapter(Adapter):
         return applied
 
     def _control_url(self, call_id: str) -> Plan[str]:
-        with self._lock:
-            url = self._control_urls.get(call_id)
+        url = self._control_urls.get(call_id)
         if url is not None:
             return url
         response = yield Request("GET", f"/call/{call_id}", operation="calls.control")
@@ -478,13 +459,12 @@ class VapiAdapter(Adapter):
     def _remember_control_url(self, call_id: str, payload: Mapping[str, Any]) -> str | None:
         monitor = payload.get("monitor")
         url = monitor.get("controlUrl") if isinstance(monitor, dict) else None
-        with self._lock:
-            if payload.get("status") == "ended":
-                self._control_urls.pop(call_id, None)
-                return None
-            if not isinstance(url, str) or not url.startswith(("https://", "http://")):
-                return None
-            self._control_urls[call_id] = url
+        if payload.get("status") == "ended":
+            self._control_urls.pop(call_id)
+            return None
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            return None
+        self._control_urls.put(call_id, url)
         return url
 
     # -- errors -------------------------------------------------------------------------

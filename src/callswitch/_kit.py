@@ -33,6 +33,10 @@ Update and control results (:func:`applied_capabilities`)
     ``applied`` tuples come from :data:`callswitch.capabilities.UPDATE_FIELDS` /
     :data:`~callswitch.capabilities.CONTROL_FIELDS`, in the model's field order.
 
+Per-call caches (:class:`LruCache`)
+    An adapter lives as long as its client and a client may serve several threads, so
+    what an adapter remembers per call is bounded and locked.
+
 Nothing here does IO or names a vendor. In-tree plugins use it; a third-party plugin may
 too, with no promise beyond the plugin API version (``HOOK_API_VERSION``).
 """
@@ -41,10 +45,12 @@ from __future__ import annotations
 
 import json
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 import attrs
 
@@ -55,6 +61,7 @@ from callswitch.models import CallDirection, CallStatus
 __all__ = [
     "LIST_FILTERS",
     "ListFilters",
+    "LruCache",
     "applied_capabilities",
     "epoch_to_datetime",
     "finite_number",
@@ -286,3 +293,46 @@ def applied_capabilities(
             "; ".join(capabilities[c].note for c in missing),
         )
     return tuple(c.value for c in caps)
+
+
+# ------------------------------------------------------------------------------ caches
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class LruCache(Generic[K, V]):
+    """A small thread-safe mapping that keeps the ``max_size`` most recently used keys."""
+
+    def __init__(self, max_size: int) -> None:
+        if max_size < 1:
+            raise ValueError(f"max_size must be at least 1, not {max_size!r}")
+        self.max_size = max_size
+        self._lock = threading.Lock()
+        self._items: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: K, value: V) -> None:
+        self.update({key: value})
+
+    def update(self, items: Mapping[K, V]) -> None:
+        with self._lock:
+            for key, value in items.items():
+                self._items[key] = value
+                self._items.move_to_end(key)
+            while len(self._items) > self.max_size:
+                self._items.popitem(last=False)
+
+    def pop(self, key: K) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -95,3 +96,35 @@ def test_applied_capabilities_follow_the_declarations() -> None:
     )
     with pytest.raises(UnsupportedCapabilityError, match="update.metadata"):
         _kit.applied_capabilities("vapi", ("name", "metadata"), caps, UPDATE_FIELDS)
+
+
+def test_lru_cache_keeps_the_most_recently_used() -> None:
+    cache: _kit.LruCache[str, int] = _kit.LruCache(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.get("a") == 1  # "a" is now the most recent
+    cache.put("c", 3)
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (1, None, 3)
+    cache.update({"d": 4, "e": 5})
+    assert len(cache) == 2
+    cache.pop("e")
+    cache.pop("missing")
+    assert (cache.get("d"), cache.get("e")) == (4, None)
+    with pytest.raises(ValueError, match="at least 1"):
+        _kit.LruCache(0)
+
+
+def test_lru_cache_stays_bounded_across_threads() -> None:
+    cache: _kit.LruCache[int, int] = _kit.LruCache(64)
+
+    def work(base: int) -> None:
+        for n in range(2_000):
+            cache.put(base + n, n)
+            cache.get(base + n // 2)
+
+    threads = [threading.Thread(target=work, args=(i * 10_000,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(cache) == 64

@@ -16,6 +16,7 @@ from callswitch.errors import (
     InvalidCallStateError,
     InvalidRequestError,
     OutcomeUnknownError,
+    RateLimitError,
     ServerError,
     UnsupportedCapabilityError,
 )
@@ -173,7 +174,9 @@ def test_partial_failure_names_what_was_applied(kit: SimpleNamespace, connect: A
         client.calls.control(
             "c1", LiveControl(inject_context="ctx", say="hello", mute_assistant=True)
         )
-    text = str(info.value)
+    # The vendor's error is kept (class and fields); the progress is a note on it.
+    text = "\n".join(info.value.__notes__)
+    assert "busy" in str(info.value)
     assert "Applied before this failure: control.inject_context, control.say" in text
     assert "not applied: control.mute" in text
     assert info.value.status_code == 503
@@ -254,6 +257,47 @@ def test_partial_transport_failure_names_what_was_applied(
     rec = _server(kit, control=control)
     with pytest.raises(OutcomeUnknownError) as info:
         connect(rec).calls.control("c1", LiveControl(inject_context="ctx", say="hi"))
-    assert "Applied before this failure: control.inject_context" in str(info.value)
-    assert "not confirmed: control.say" in str(info.value)
+    notes = "\n".join(info.value.__notes__)
+    assert "Applied before this failure: control.inject_context" in notes
+    assert "not confirmed: control.say" in notes
     assert info.value.json == {"type": "say", "content": "hi", "endCallAfterSpoken": False}
+
+
+def test_partial_failure_keeps_the_error_subclass_and_fields(
+    kit: SimpleNamespace, connect: Any
+) -> None:
+    """A 429 on the second message stays a RateLimitError with its retry_after; the
+    progress is added as a note, not by rebuilding the exception."""
+
+    def control(body: dict[str, Any]) -> httpx.Response:
+        if body["type"] == "say":
+            return httpx.Response(
+                429, json={"message": "slow down", "statusCode": 429}, headers={"retry-after": "7"}
+            )
+        return httpx.Response(200, json={})
+
+    rec = _server(kit, control=control)
+    with pytest.raises(RateLimitError) as info:
+        connect(rec, max_retries=0).calls.control("c1", LiveControl(inject_context="c", say="hi"))
+    assert info.value.retry_after == 7.0
+    assert info.value.status_code == 429
+    assert any("not applied: control.say" in note for note in info.value.__notes__)
+
+
+def test_control_url_cache_is_bounded(kit: SimpleNamespace) -> None:
+    """A long-lived adapter remembers at most CONTROL_URL_CACHE_SIZE control URLs."""
+    from callswitch.registry import default_registry
+    from callswitch_vapi.adapter import CONTROL_URL_CACHE_SIZE
+
+    spec = default_registry().get("vapi")
+    adapter = spec.load_adapter()(spec.capabilities)
+    for n in range(CONTROL_URL_CACHE_SIZE + 50):
+        adapter._remember_control_url(  # type: ignore[attr-defined]
+            f"c{n}", {"status": "in-progress", "monitor": {"controlUrl": f"https://x/{n}"}}
+        )
+    cache = adapter._control_urls  # type: ignore[attr-defined]
+    assert len(cache) == CONTROL_URL_CACHE_SIZE
+    assert cache.get("c0") is None  # the oldest went first
+    assert (
+        cache.get(f"c{CONTROL_URL_CACHE_SIZE + 49}") == f"https://x/{CONTROL_URL_CACHE_SIZE + 49}"
+    )
