@@ -26,20 +26,17 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from callswitch.errors import InvalidRequestError, InvalidSignatureError
-from callswitch.models import Call
+from callswitch.errors import InvalidSignatureError
 from callswitch.webhooks import (
     CallEvent,
     EventType,
     Headers,
-    HmacAuth,
-    SharedSecretAuth,
     WebhookSecret,
+    call_event,
     check_freshness,
-    derive_event_id,
-    first_time,
+    event_name,
+    fixed_secret,
     mapped_call,
-    secret_text,
 )
 
 __all__ = ["EVENT_TYPES", "RULES", "SIGNATURE_HEADER", "RetellWebhookRules"]
@@ -64,10 +61,8 @@ EVENT_TYPES: Mapping[str, EventType] = {
 _SIGNATURE = re.compile(r"v=(\d{1,16}),d=([0-9a-fA-F]{64})")
 
 
-def _to_call(payload: Any) -> Call:
-    from callswitch_retell._mapping import to_call
-
-    return to_call(payload)
+#: The mapping API responses use, imported on first use.
+_TO_CALL = "callswitch_retell._mapping:to_call"
 
 
 class RetellWebhookRules:
@@ -84,12 +79,8 @@ class RetellWebhookRules:
         tolerance: float,
         now: float,
     ) -> datetime | None:
-        if isinstance(secret, HmacAuth | SharedSecretAuth):
-            raise InvalidRequestError(
-                "retell webhooks are signed with your Retell API key: pass secret=<api key> "
-                f"(a str or callswitch.Secret), not {type(secret).__name__}"
-            )
-        key = secret_text(secret, PROVIDER).encode("utf-8")
+        # Signed with the API key of the workspace that owns the agent.
+        key = fixed_secret(secret, PROVIDER, "your Retell API key").encode("utf-8")
         value = headers.single(SIGNATURE_HEADER, PROVIDER)
         if value is None:
             raise InvalidSignatureError(
@@ -121,25 +112,17 @@ class RetellWebhookRules:
         return signed_at
 
     def parse(self, payload: dict[str, Any], *, signed_at: datetime | None) -> CallEvent:
-        raw_type = payload.get("event")
-        if not isinstance(raw_type, str) or not raw_type:
-            raise InvalidRequestError(
-                'retell webhook body has no \'event\' name; expected {"event": ..., "call": {...}}'
-            )
-        kind = EVENT_TYPES.get(raw_type, EventType.OTHER)
+        raw_type = event_name(
+            payload, "event", provider=PROVIDER, shape='{"event": ..., "call": {...}}'
+        )
         call_payload = payload.get("call")
-        call = mapped_call(PROVIDER, _to_call, call_payload) if call_payload is not None else None
-        call_time = None
-        if call is not None:
-            call_time = call.started_at if kind is EventType.CALL_STARTED else call.ended_at
-        return CallEvent(
-            id=derive_event_id(PROVIDER, raw_type, call.id if call else None, payload),
-            provider=PROVIDER,
-            type=kind,
+        return call_event(
+            PROVIDER,
+            type=EVENT_TYPES.get(raw_type, EventType.OTHER),
             raw_type=raw_type,
-            occurred_at=first_time(signed_at, call_time),
-            call=call,
             raw=payload,
+            call=None if call_payload is None else mapped_call(PROVIDER, _TO_CALL, call_payload),
+            times=(signed_at,),
         )
 
 

@@ -26,28 +26,41 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from callswitch.errors import InvalidRequestError
-from callswitch.models import Call
 from callswitch.webhooks import (
     CallEvent,
     EventType,
     Headers,
-    HmacAuth,
-    SharedSecretAuth,
+    HmacScheme,
     WebhookSecret,
-    derive_event_id,
-    first_time,
+    call_event,
+    event_name,
+    event_time,
+    fixed_secret,
     mapped_call,
-    parse_timestamp,
-    secret_text,
     verify_hmac,
 )
 
-__all__ = ["EVENT_TYPES", "RULES", "SIGNATURE_HEADER", "TIMESTAMP_HEADER", "TruedyWebhookRules"]
+__all__ = [
+    "EVENT_TYPES",
+    "RULES",
+    "SCHEME",
+    "SIGNATURE_HEADER",
+    "TIMESTAMP_HEADER",
+    "TruedyWebhookRules",
+]
 
 PROVIDER = "truedy"
 SIGNATURE_HEADER = "x-truedy-signature"
 TIMESTAMP_HEADER = "x-truedy-timestamp"
+
+#: Truedy's one signing scheme: hex HMAC-SHA256 of ``timestamp + "." + raw_body``.
+SCHEME = HmacScheme(
+    signature_header=SIGNATURE_HEADER,
+    timestamp_header=TIMESTAMP_HEADER,
+    algorithm="sha256",
+    encoding="hex",
+    payload_format="{timestamp}.{body}",
+)
 
 #: Truedy event name -> neutral type. Anything else is ``EventType.OTHER``.
 EVENT_TYPES: Mapping[str, EventType] = {
@@ -58,10 +71,8 @@ EVENT_TYPES: Mapping[str, EventType] = {
 }
 
 
-def _to_call(payload: Any) -> Call:
-    from callswitch_truedy._mapping import to_call
-
-    return to_call(payload)
+#: The mapping API responses use, imported on first use.
+_TO_CALL = "callswitch_truedy._mapping:to_call"
 
 
 class TruedyWebhookRules:
@@ -78,54 +89,29 @@ class TruedyWebhookRules:
         tolerance: float,
         now: float,
     ) -> datetime | None:
-        if isinstance(secret, HmacAuth | SharedSecretAuth):
-            raise InvalidRequestError(
-                "truedy signs webhooks one fixed way: pass secret=<webhook signing secret> "
-                f"(a str or callswitch.Secret), not {type(secret).__name__}"
-            )
-        auth = HmacAuth(
-            secret_text(secret, PROVIDER),
-            signature_header=SIGNATURE_HEADER,
-            timestamp_header=TIMESTAMP_HEADER,
-            payload_format="{timestamp}.{body}",
-        )
+        auth = SCHEME.auth(fixed_secret(secret, PROVIDER, "webhook signing secret"))
         return verify_hmac(headers, body, auth, tolerance=tolerance, now=now, provider=PROVIDER)
 
     def parse(self, payload: dict[str, Any], *, signed_at: datetime | None) -> CallEvent:
-        raw_type = payload.get("event")
-        if not isinstance(raw_type, str) or not raw_type:
-            raise InvalidRequestError(
-                'truedy webhook body has no \'event\' name; expected {"event", "timestamp", '
-                '"data", "id"}'
-            )
-        kind = EVENT_TYPES.get(raw_type, EventType.OTHER)
+        raw_type = event_name(
+            payload, "event", provider=PROVIDER, shape='{"event", "timestamp", "data", "id"}'
+        )
         data = payload.get("data")
         call = None
+        # ``data`` of an event about no call (call.billed, say) may not be a call object.
         if isinstance(data, dict) and data.get("id"):
             if raw_type == "call.failed" and not data.get("status"):
                 data = {**data, "status": "failed"}
-            call = mapped_call(PROVIDER, _to_call, data)
-        event_id = payload.get("id")
-        if not isinstance(event_id, str) or not event_id:
-            event_id = derive_event_id(PROVIDER, raw_type, call.id if call else None, payload)
-        return CallEvent(
-            id=event_id,
-            provider=PROVIDER,
-            type=kind,
+            call = mapped_call(PROVIDER, _TO_CALL, data)
+        return call_event(
+            PROVIDER,
+            type=EVENT_TYPES.get(raw_type, EventType.OTHER),
             raw_type=raw_type,
-            occurred_at=first_time(_time(payload.get("timestamp")), signed_at),
-            call=call,
             raw=payload,
+            call=call,
+            event_id=payload.get("id"),
+            times=(event_time(payload.get("timestamp")), signed_at),
         )
-
-
-def _time(value: Any) -> datetime | None:
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
-        try:
-            return parse_timestamp(value)
-        except (ValueError, OverflowError, OSError):
-            return None
-    return None
 
 
 #: What ``ProviderSpec.webhooks`` names: ``"callswitch_truedy.webhooks:RULES"``.

@@ -47,24 +47,23 @@ from datetime import datetime
 from typing import Any
 
 from callswitch.errors import InvalidRequestError, InvalidSignatureError
-from callswitch.models import Call
 from callswitch.webhooks import (
     CallEvent,
     EventType,
     Headers,
     HmacAuth,
+    HmacScheme,
     SharedSecretAuth,
     WebhookSecret,
-    derive_event_id,
-    first_time,
+    call_event,
+    event_time,
     mapped_call,
-    parse_timestamp,
     secret_text,
     verify_hmac,
     verify_shared_secret,
 )
 
-__all__ = ["EVENT_TYPES", "RULES", "VapiWebhookRules"]
+__all__ = ["EVENT_TYPES", "HMAC_DEFAULTS", "RULES", "VapiWebhookRules"]
 
 PROVIDER = "vapi"
 
@@ -77,15 +76,23 @@ EVENT_TYPES: Mapping[str, EventType] = {
     "transfer-update": EventType.CALL_TRANSFER,
 }
 
+#: The defaults of Vapi's HMAC server credential (SDK ``HmacAuthenticationPlan``); an
+#: :class:`~callswitch.webhooks.HmacAuth` passed as ``secret=`` overrides any of them.
+HMAC_DEFAULTS = HmacScheme(
+    signature_header="x-signature",
+    timestamp_header="x-timestamp",
+    algorithm="sha256",
+    encoding="hex",
+    payload_format="{timestamp}.{body}",
+)
+
 _REPORT_FIELDS = ("endedReason", "startedAt", "endedAt", "cost", "costs", "artifact", "analysis")
 _STATUS_FIELDS = ("status", "endedReason")
 _CONTEXT_FIELDS = ("phoneNumber", "customer")
 
 
-def _to_call(payload: Any) -> Call:
-    from callswitch_vapi._mapping import to_call
-
-    return to_call(payload)
+#: The mapping API responses use, imported on first use.
+_TO_CALL = "callswitch_vapi._mapping:to_call"
 
 
 class VapiWebhookRules:
@@ -104,26 +111,31 @@ class VapiWebhookRules:
     ) -> datetime | None:
         if isinstance(secret, HmacAuth):
             return verify_hmac(
-                headers, body, secret, tolerance=tolerance, now=now, provider=PROVIDER
+                headers,
+                body,
+                secret,
+                tolerance=tolerance,
+                now=now,
+                provider=PROVIDER,
+                default=HMAC_DEFAULTS,
             )
         if isinstance(secret, SharedSecretAuth):
             verify_shared_secret(headers, secret, provider=PROVIDER)
             return None
         text = secret_text(secret, PROVIDER)
-        if "x-signature" in headers:
-            return verify_hmac(
-                headers, body, HmacAuth(text), tolerance=tolerance, now=now, provider=PROVIDER
-            )
+        if HMAC_DEFAULTS.signature_header in headers:
+            auth = HMAC_DEFAULTS.auth(text)
+            return verify_hmac(headers, body, auth, tolerance=tolerance, now=now, provider=PROVIDER)
         if "x-vapi-secret" in headers:
-            auth = SharedSecretAuth(text, header="x-vapi-secret", bearer_prefix=False)
-            verify_shared_secret(headers, auth, provider=PROVIDER)
+            shared = SharedSecretAuth(text, header="x-vapi-secret", bearer_prefix=False)
+            verify_shared_secret(headers, shared, provider=PROVIDER)
             return None
         authorization = headers.single("authorization", PROVIDER)
         if authorization is not None:
             # bearerPrefixEnabled defaults to true but can be turned off: read both.
             bearer = authorization.partition(" ")[0].lower() == "bearer"
-            auth = SharedSecretAuth(text, header="authorization", bearer_prefix=bearer)
-            verify_shared_secret(headers, auth, provider=PROVIDER)
+            shared = SharedSecretAuth(text, header="authorization", bearer_prefix=bearer)
+            verify_shared_secret(headers, shared, provider=PROVIDER)
             return None
         raise InvalidSignatureError(
             "vapi webhook has no x-signature, X-Vapi-Secret or Authorization header; set a "
@@ -145,25 +157,19 @@ class VapiWebhookRules:
             kind = EventType.CALL_STARTED if in_progress else EventType.CALL_STATUS_CHANGED
         call = None
         call_payload = message.get("call")
-        if isinstance(call_payload, dict):
-            if not isinstance(call_payload.get("id"), str) or not call_payload["id"]:
-                raise InvalidRequestError("vapi webhook message.call has no id")
-            call = mapped_call(PROVIDER, _to_call, _merged_call(raw_type, message, call_payload))
-        elif call_payload is not None:
-            raise InvalidRequestError(
-                f"vapi webhook message.call is a {type(call_payload).__name__}, not an object"
-            )
-        call_time = None
-        if call is not None:
-            call_time = call.started_at if kind is EventType.CALL_STARTED else call.ended_at
-        return CallEvent(
-            id=derive_event_id(PROVIDER, raw_type, call.id if call else None, payload),
-            provider=PROVIDER,
+        if call_payload is not None:
+            if isinstance(call_payload, dict):
+                if not isinstance(call_payload.get("id"), str) or not call_payload["id"]:
+                    raise InvalidRequestError("vapi webhook message.call has no id")
+                call_payload = _merged_call(raw_type, message, call_payload)
+            call = mapped_call(PROVIDER, _TO_CALL, call_payload)
+        return call_event(
+            PROVIDER,
             type=kind,
             raw_type=raw_type,
-            occurred_at=first_time(_time(message.get("timestamp")), signed_at, call_time),
-            call=call,
             raw=payload,
+            call=call,
+            times=(event_time(message.get("timestamp")), signed_at),
         )
 
 
@@ -187,15 +193,6 @@ def _merged_call(
     if raw_type == "end-of-call-report":
         merged["status"] = "ended"
     return merged
-
-
-def _time(value: Any) -> datetime | None:
-    if isinstance(value, int | float | str) and not isinstance(value, bool):
-        try:
-            return parse_timestamp(value)
-        except (ValueError, OverflowError, OSError):
-            return None
-    return None
 
 
 #: What ``ProviderSpec.webhooks`` names: ``"callswitch_vapi.webhooks:RULES"``.

@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 import attrs
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from callswitch._kit import iso_to_datetime
 from callswitch.config import Secret
 from callswitch.errors import InvalidRequestError, InvalidSignatureError
 from callswitch.models import Call
@@ -60,15 +61,20 @@ __all__ = [
     "EventType",
     "Headers",
     "HmacAuth",
+    "HmacScheme",
     "InvalidSignatureError",
     "MemoryDeduplicator",
     "SharedSecretAuth",
     "WebhookRules",
     "WebhookSecret",
+    "call_event",
     "check_freshness",
     "derive_event_id",
     "event_from_payload",
+    "event_name",
+    "event_time",
     "first_time",
+    "fixed_secret",
     "load_rules",
     "mapped_call",
     "parse",
@@ -265,21 +271,23 @@ _ALGORITHMS = ("sha1", "sha256", "sha512")
 _ENCODINGS = ("hex", "base64")
 
 
-def _check_algorithm(_inst: Any, _attr: Any, value: str) -> None:
-    if value not in _ALGORITHMS:
+def _check_algorithm(_inst: Any, _attr: Any, value: Any) -> None:
+    if value is not None and value not in _ALGORITHMS:
         raise InvalidRequestError(
             f"HmacAuth algorithm must be one of {', '.join(_ALGORITHMS)}, not {value!r}"
         )
 
 
-def _check_encoding(_inst: Any, _attr: Any, value: str) -> None:
-    if value not in _ENCODINGS:
+def _check_encoding(_inst: Any, _attr: Any, value: Any) -> None:
+    if value is not None and value not in _ENCODINGS:
         raise InvalidRequestError(
             f"HmacAuth encoding must be one of {', '.join(_ENCODINGS)}, not {value!r}"
         )
 
 
-def _check_format(_inst: Any, _attr: Any, value: str) -> None:
+def _check_format(_inst: Any, _attr: Any, value: Any) -> None:
+    if value is None:
+        return
     if "{body}" not in value:
         raise InvalidRequestError(
             f"HmacAuth payload_format {value!r} must contain {{body}}: a signature that does "
@@ -293,31 +301,107 @@ def _check_format(_inst: Any, _attr: Any, value: str) -> None:
         )
 
 
+Algorithm = Literal["sha1", "sha256", "sha512"]
+Encoding = Literal["hex", "base64"]
+
+
+@attrs.frozen
+class HmacScheme:
+    """A signed-request scheme without its secret: what a provider plugin declares as
+    its default (or only) way of signing webhooks.
+
+    ``signature = HMAC(secret, payload_format)``, sent in ``signature_header``.
+    ``payload_format`` has ``{timestamp}`` (the ``timestamp_header`` value, verbatim) and
+    ``{body}`` (the raw body); without ``{timestamp}`` no timestamp is read and no
+    freshness check is possible. ``signature_prefix`` is stripped (``"sha256="`` for
+    GitHub-style headers).
+    """
+
+    signature_header: str
+    timestamp_header: str | None
+    algorithm: Algorithm = attrs.field(validator=_check_algorithm)
+    encoding: Encoding = attrs.field(validator=_check_encoding)
+    payload_format: str = attrs.field(validator=_check_format)
+    signature_prefix: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if "{timestamp}" in self.payload_format and not self.timestamp_header:
+            raise InvalidRequestError(
+                f"payload_format {self.payload_format!r} signs a timestamp, so the scheme "
+                "needs a timestamp_header"
+            )
+
+    def auth(self, secret: str | Secret) -> HmacAuth:
+        """This scheme with its secret."""
+        return HmacAuth(
+            secret,
+            algorithm=self.algorithm,
+            encoding=self.encoding,
+            signature_header=self.signature_header,
+            timestamp_header=self.timestamp_header,
+            payload_format=self.payload_format,
+            signature_prefix=self.signature_prefix,
+        )
+
+
 @attrs.frozen
 class HmacAuth:
-    """A signed-request scheme: ``signature = HMAC(secret, payload_format)`` in a header.
+    """A signed-request secret, with any part of the scheme the caller wants to set.
 
-    ``payload_format`` has ``{timestamp}`` (the timestamp header's value, verbatim) and
-    ``{body}`` (the raw body). Without ``{timestamp}`` no timestamp header is read and no
-    freshness check is possible. ``signature_prefix`` is stripped (``"sha256="`` for
-    GitHub-style headers). Use it for vendors whose signing is configurable (Vapi's HMAC
-    server credential); the defaults are ``x-signature`` / ``x-timestamp``, SHA-256, hex.
+    For vendors whose signing is configurable: the fields left ``None`` take the
+    provider's default scheme (a :class:`HmacScheme` its plugin declares); set the ones
+    you changed on the vendor's side. The core has no default of its own: a provider
+    without a default scheme needs every field. ``secret_is_base64`` decodes the secret
+    before use. See :class:`HmacScheme` for what the fields mean.
     """
 
     secret: str | Secret = attrs.field(repr=False)
-    algorithm: Literal["sha1", "sha256", "sha512"] = attrs.field(
-        default="sha256", validator=_check_algorithm
-    )
-    encoding: Literal["hex", "base64"] = attrs.field(default="hex", validator=_check_encoding)
-    signature_header: str = "x-signature"
-    timestamp_header: str = "x-timestamp"
-    payload_format: str = attrs.field(default="{timestamp}.{body}", validator=_check_format)
-    signature_prefix: str = ""
+    algorithm: Algorithm | None = attrs.field(default=None, validator=_check_algorithm)
+    encoding: Encoding | None = attrs.field(default=None, validator=_check_encoding)
+    signature_header: str | None = None
+    timestamp_header: str | None = None
+    payload_format: str | None = attrs.field(default=None, validator=_check_format)
+    signature_prefix: str | None = None
     secret_is_base64: bool = False
 
     def key(self, provider: str) -> bytes:
         text = secret_text(self.secret, provider)
         return _decode_base64_secret(text) if self.secret_is_base64 else text.encode("utf-8")
+
+    def scheme(self, default: HmacScheme | None, provider: str) -> HmacScheme:
+        """The full scheme: these fields, the provider's ``default`` for those left unset."""
+        d = default
+        header = self.signature_header or (d.signature_header if d else None)
+        algorithm = self.algorithm or (d.algorithm if d else None)
+        encoding = self.encoding or (d.encoding if d else None)
+        payload_format = self.payload_format or (d.payload_format if d else None)
+        missing = [
+            name
+            for name, value in (
+                ("signature_header", header),
+                ("algorithm", algorithm),
+                ("encoding", encoding),
+                ("payload_format", payload_format),
+            )
+            if value is None
+        ]
+        if missing or header is None or algorithm is None or encoding is None:
+            raise InvalidRequestError(
+                f"{provider} has no default HMAC scheme, so HmacAuth must set {', '.join(missing)}"
+            )
+        if payload_format is None:
+            raise InvalidRequestError(
+                f"{provider} has no default HMAC scheme, so HmacAuth must set payload_format"
+            )
+        prefix = self.signature_prefix
+        return HmacScheme(
+            signature_header=header,
+            timestamp_header=self.timestamp_header or (d.timestamp_header if d else None),
+            algorithm=algorithm,
+            encoding=encoding,
+            payload_format=payload_format,
+            signature_prefix=prefix if prefix is not None else (d.signature_prefix if d else ""),
+        )
 
 
 @attrs.frozen
@@ -382,10 +466,21 @@ def parse_timestamp(value: str | float) -> datetime:
             raise ValueError(f"not a usable epoch time: {value!r}")
         seconds = number / 1000.0 if number > _MS_THRESHOLD else number
         return datetime.fromtimestamp(seconds, UTC)
-    when = datetime.fromisoformat(text)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC)
+    when = iso_to_datetime(text)
+    if when is None:
+        raise ValueError(f"not a timestamp: {value!r}")
+    return when
+
+
+def event_time(value: Any) -> datetime | None:
+    """A time a vendor put in a webhook body (epoch seconds or milliseconds, or ISO 8601,
+    as :func:`parse_timestamp` reads them), or ``None`` when it is none of these."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        try:
+            return parse_timestamp(value)
+        except (ValueError, OverflowError, OSError):
+            return None
+    return None
 
 
 def check_freshness(signed_at: datetime, *, now: float, tolerance: float, provider: str) -> None:
@@ -422,39 +517,43 @@ def verify_hmac(
     tolerance: float,
     now: float,
     provider: str,
+    default: HmacScheme | None = None,
 ) -> datetime | None:
     """Check an :class:`HmacAuth` signature; return the signed time (``None`` if unsigned).
 
-    Order: signature header present and well formed, timestamp present, parseable and
-    within ``tolerance``, then the digest, compared in constant time.
+    Fields ``auth`` leaves unset come from ``default``, the provider's scheme. Order:
+    signature header present and well formed, timestamp present, parseable and within
+    ``tolerance``, then the digest, compared in constant time.
     """
-    given_text = headers.single(auth.signature_header, provider)
+    scheme = auth.scheme(default, provider)
+    given_text = headers.single(scheme.signature_header, provider)
     if given_text is None:
         raise InvalidSignatureError(
-            f"{provider} webhook has no {auth.signature_header} header; is the request "
+            f"{provider} webhook has no {scheme.signature_header} header; is the request "
             "really from the vendor, and is signing configured with these header names?"
         )
-    if auth.signature_prefix:
-        if not given_text.startswith(auth.signature_prefix):
+    if scheme.signature_prefix:
+        if not given_text.startswith(scheme.signature_prefix):
             raise InvalidSignatureError(
-                f"{provider} webhook {auth.signature_header} header is malformed: it does not "
-                f"start with {auth.signature_prefix!r}"
+                f"{provider} webhook {scheme.signature_header} header is malformed: it does not "
+                f"start with {scheme.signature_prefix!r}"
             )
-        given_text = given_text[len(auth.signature_prefix) :]
+        given_text = given_text[len(scheme.signature_prefix) :]
     try:
-        given = _decode_signature(given_text.strip(), auth.encoding)
+        given = _decode_signature(given_text.strip(), scheme.encoding)
     except (ValueError, binascii.Error):
         raise InvalidSignatureError(
-            f"{provider} webhook {auth.signature_header} header is malformed: expected a "
-            f"{auth.encoding} {auth.algorithm} digest"
+            f"{provider} webhook {scheme.signature_header} header is malformed: expected a "
+            f"{scheme.encoding} {scheme.algorithm} digest"
         ) from None
     signed_at: datetime | None = None
     stamp = ""
-    if "{timestamp}" in auth.payload_format:
-        raw_stamp = headers.single(auth.timestamp_header, provider)
+    if "{timestamp}" in scheme.payload_format:
+        assert scheme.timestamp_header  # HmacScheme checks this
+        raw_stamp = headers.single(scheme.timestamp_header, provider)
         if raw_stamp is None:
             raise InvalidSignatureError(
-                f"{provider} webhook has no {auth.timestamp_header} header; the signature "
+                f"{provider} webhook has no {scheme.timestamp_header} header; the signature "
                 "covers a timestamp, so it cannot be checked without one"
             )
         stamp = raw_stamp
@@ -462,17 +561,17 @@ def verify_hmac(
             signed_at = parse_timestamp(stamp)
         except (ValueError, OverflowError, OSError):
             raise InvalidSignatureError(
-                f"{provider} webhook {auth.timestamp_header} header is malformed: "
+                f"{provider} webhook {scheme.timestamp_header} header is malformed: "
                 "expected epoch seconds, epoch milliseconds or an ISO 8601 time"
             ) from None
         check_freshness(signed_at, now=now, tolerance=tolerance, provider=provider)
-    head, _, tail = auth.payload_format.partition("{body}")
+    head, _, tail = scheme.payload_format.partition("{body}")
     message = (
         head.replace("{timestamp}", stamp).encode("utf-8")
         + body
         + tail.replace("{timestamp}", stamp).encode("utf-8")
     )
-    expected = hmac.new(auth.key(provider), message, auth.algorithm).digest()
+    expected = hmac.new(auth.key(provider), message, scheme.algorithm).digest()
     if not hmac.compare_digest(expected, given):
         raise InvalidSignatureError(
             f"{provider} webhook signature does not match the body: wrong secret, or the body "
@@ -502,12 +601,28 @@ def verify_shared_secret(headers: Headers, auth: SharedSecretAuth, *, provider: 
         )
 
 
-def mapped_call(provider: str, to_call: Callable[[Any], Call], payload: Any) -> Call:
-    """Run a provider's payload mapping; a payload it cannot read is InvalidRequestError."""
+def mapped_call(provider: str, to_call: Callable[[Any], Call] | str, payload: Any) -> Call:
+    """Run a provider's payload mapping on a call object from a verified body.
+
+    ``to_call`` is the mapping API responses use, or its ``"module:attribute"`` name,
+    imported on first use (so loading the webhook rules does not load the mapping). A
+    payload that is not an object, or that the mapping cannot read (a call without an
+    id, say), is InvalidRequestError.
+    """
     from callswitch.errors import CallswitchError
 
+    if not isinstance(payload, Mapping):
+        raise InvalidRequestError(
+            f"{provider} webhook signature is valid but its call object could not be read: "
+            f"it is a {type(payload).__name__}, not an object"
+        )
+    mapping = to_call
+    if isinstance(mapping, str):
+        from callswitch.provider import load_object
+
+        mapping = load_object(mapping, provider)
     try:
-        return to_call(payload)
+        return mapping(payload)
     except (CallswitchError, KeyError, TypeError, ValueError) as exc:
         raise InvalidRequestError(
             f"{provider} webhook signature is valid but its call object could not be read "
@@ -521,6 +636,59 @@ def first_time(*candidates: datetime | None) -> datetime:
         if when is not None:
             return when
     return datetime.now(UTC)
+
+
+def call_event(
+    provider: str,
+    *,
+    type: EventType,
+    raw_type: str,
+    raw: dict[str, Any],
+    call: Call | None,
+    event_id: Any = None,
+    times: Iterable[datetime | None] = (),
+) -> CallEvent:
+    """A :class:`CallEvent`, filled the same way for every provider.
+
+    ``event_id`` is the vendor's id when it is a non-empty string, else one is derived
+    (:func:`derive_event_id`). ``occurred_at`` is the first of ``times`` that is set (the
+    vendor's event time, the signed time, in the provider's order of trust), else the
+    call's start (for ``call.started``) or end, else now.
+    """
+    if not isinstance(event_id, str) or not event_id:
+        event_id = derive_event_id(provider, raw_type, call.id if call else None, raw)
+    call_time = None
+    if call is not None:
+        call_time = call.started_at if type is EventType.CALL_STARTED else call.ended_at
+    return CallEvent(
+        id=event_id,
+        provider=provider,
+        type=type,
+        raw_type=raw_type,
+        occurred_at=first_time(*times, call_time),
+        call=call,
+        raw=raw,
+    )
+
+
+def event_name(container: Mapping[str, Any], key: str, *, provider: str, shape: str) -> str:
+    """``container[key]`` when it is a non-empty string, else InvalidRequestError that
+    shows the body ``shape`` the vendor documents."""
+    value = container.get(key)
+    if not isinstance(value, str) or not value:
+        raise InvalidRequestError(f"{provider} webhook body has no {key!r} name; expected {shape}")
+    return value
+
+
+def fixed_secret(secret: WebhookSecret, provider: str, what: str) -> str:
+    """The secret text, for a provider that signs one fixed way; a scheme object
+    (:class:`HmacAuth`, :class:`SharedSecretAuth`) is a usage error naming ``what``."""
+    if isinstance(secret, HmacAuth | SharedSecretAuth):
+        raise InvalidRequestError(
+            f"{provider} signs webhooks one fixed way: pass secret=<{what}> (a str or "
+            f"callswitch.Secret), not {type(secret).__name__}"
+        )
+    return secret_text(secret, provider)
 
 
 # --------------------------------------------------------------------------- rules

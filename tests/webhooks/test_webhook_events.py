@@ -349,3 +349,27 @@ def test_call_event_is_frozen_and_needs_aware_time() -> None:
         CallEvent(
             id="e1", provider="p", type="other", raw_type="x", occurred_at=datetime(2026, 1, 1)
         )
+
+
+def test_truedy_event_without_times_falls_back_to_the_call(samples: ModuleType) -> None:
+    """Like Retell and Vapi, a Truedy event with no event time takes the call's end time."""
+    payload = dict(samples.truedy_payloads()["call.ended"])
+    del payload["timestamp"]
+    event = webhooks.event_from_payload("truedy", payload)
+    assert event.call is not None
+    assert event.occurred_at == event.call.ended_at == datetime(2026, 3, 3, 20, 2, 22, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1_700_000_000, datetime.fromtimestamp(1_700_000_000, UTC)),
+        ("1700000000000", datetime.fromtimestamp(1_700_000_000, UTC)),
+        ("2026-03-03T20:00:00", datetime(2026, 3, 3, 20, tzinfo=UTC)),
+        ("soon", None),
+        (True, None),
+        (None, None),
+    ],
+)
+def test_event_time(value: Any, expected: datetime | None) -> None:
+    assert webhooks.event_time(value) == expected

@@ -439,3 +439,54 @@ def test_truedy_digest_is_over_timestamp_dot_body(samples: ModuleType) -> None:
         "truedy", headers=headers, body=body, secret=samples.KEY, now=samples.NOW
     )
     assert event.id == "evt_002"
+
+
+def test_core_hmac_auth_has_no_vendor_defaults() -> None:
+    """HmacAuth leaves the scheme to the provider; with no provider default, every field
+    must be set."""
+    auth = HmacAuth("s")
+    assert (auth.signature_header, auth.timestamp_header, auth.algorithm) == (None, None, None)
+    with pytest.raises(InvalidRequestError, match="no default HMAC scheme.*signature_header"):
+        webhooks.verify_hmac(Headers({}), b"{}", auth, tolerance=300, now=0, provider="p")
+    complete = HmacAuth(
+        "s",
+        algorithm="sha256",
+        encoding="hex",
+        signature_header="x-sig",
+        payload_format="{body}",
+    )
+    digest = hmac.new(b"s", b"{}", hashlib.sha256).hexdigest()
+    webhooks.verify_hmac(
+        Headers({"x-sig": digest}), b"{}", complete, tolerance=0, now=0, provider="p"
+    )
+
+
+def test_vapi_hmac_auth_overrides_only_what_it_sets(samples: ModuleType) -> None:
+    """HmacAuth(key, algorithm="sha512") keeps Vapi's default headers and payload format."""
+    body = samples.dumps(_ended(samples, "vapi"))
+    headers = samples.sign_vapi_hmac(body, algorithm="sha512")
+    auth = HmacAuth(samples.KEY, algorithm="sha512")
+    webhooks.verify("vapi", headers=headers, body=body, secret=auth, now=samples.NOW)
+    with pytest.raises(InvalidSignatureError, match="does not match"):
+        webhooks.verify(
+            "vapi", headers=headers, body=body, secret=HmacAuth(samples.KEY), now=samples.NOW
+        )
+
+
+def test_truedy_scheme_is_an_hmac_preset(samples: ModuleType) -> None:
+    """Truedy's fixed scheme is declared as data (an HmacScheme), and refuses scheme objects
+    with the same wording as Retell."""
+    from callswitch_truedy.webhooks import SCHEME
+
+    assert (SCHEME.signature_header, SCHEME.timestamp_header) == (
+        "x-truedy-signature",
+        "x-truedy-timestamp",
+    )
+    assert (SCHEME.algorithm, SCHEME.encoding, SCHEME.payload_format) == (
+        "sha256",
+        "hex",
+        "{timestamp}.{body}",
+    )
+    for provider in ("truedy", "retell"):
+        with pytest.raises(InvalidRequestError, match="signs webhooks one fixed way"):
+            webhooks.verify(provider, headers={}, body=b"{}", secret=SharedSecretAuth("k"))
