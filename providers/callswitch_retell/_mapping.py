@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from callswitch._kit import (
+    call_id_of,
     epoch_to_datetime,
     finite_number,
     list_filters,
@@ -24,7 +25,7 @@ from callswitch._kit import (
     to_timedelta,
     variables_to_strings,
 )
-from callswitch.errors import InvalidRequestError, ProviderError
+from callswitch.errors import InvalidRequestError
 from callswitch.models import (
     Call,
     CallDirection,
@@ -199,17 +200,7 @@ def _sentiment(value: Any) -> Sentiment | None:
 
 def to_call(payload: Any) -> Call:
     """A Retell call object (web or phone, v2 or v3) -> :class:`Call`."""
-    if not isinstance(payload, Mapping):
-        raise ProviderError(
-            f"expected a call object, got {type(payload).__name__}",
-            provider=NAME,
-            body=repr(payload)[:2000],
-        )
-    call_id = payload.get("call_id")
-    if not isinstance(call_id, str) or not call_id:
-        raise ProviderError(
-            "the call object has no call_id", provider=NAME, body=json.dumps(payload)[:2000]
-        )
+    call_id = call_id_of(payload, "call_id", NAME)
     analysis = _dict(payload.get("call_analysis"))
     status = payload.get("call_status")
     kind = payload.get("call_type")

@@ -28,19 +28,18 @@ call object is kept in ``Call.raw``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from callswitch._kit import (
+    call_id_of,
     finite_number,
     iso_to_datetime,
     to_decimal,
     to_timedelta,
     variables_to_strings,
 )
-from callswitch.errors import ProviderError
 from callswitch.models import (
     Call,
     CallDirection,
@@ -204,17 +203,7 @@ def _numbers(payload: Mapping[str, Any], direction: CallDirection) -> tuple[str 
 
 def to_call(payload: Any) -> Call:
     """A Truedy call object (the envelope's ``data``) -> :class:`Call`."""
-    if not isinstance(payload, dict):
-        raise ProviderError(
-            f"expected a call object, got {type(payload).__name__}",
-            provider=PROVIDER,
-            body=str(payload)[:2000],
-        )
-    call_id = payload.get("id")
-    if not isinstance(call_id, str) or not call_id:
-        raise ProviderError(
-            "the call object has no id", provider=PROVIDER, body=json.dumps(payload)[:2000]
-        )
+    call_id = call_id_of(payload, "id", PROVIDER)
     status, end_reason, raw_end_reason = parse_status(payload.get("status"))
     raw_direction = payload.get("direction")
     direction = CallDirection(raw_direction.lower() if isinstance(raw_direction, str) else "")

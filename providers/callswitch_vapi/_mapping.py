@@ -12,7 +12,13 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from callswitch._kit import finite_number, iso_to_datetime, to_decimal, variables_to_strings
+from callswitch._kit import (
+    call_id_of,
+    finite_number,
+    iso_to_datetime,
+    to_decimal,
+    variables_to_strings,
+)
 from callswitch.models import (
     Call,
     CallDirection,
@@ -235,8 +241,10 @@ def _numbers(data: Mapping[str, Any], direction: CallDirection) -> tuple[str | N
     return None, None
 
 
-def to_call(data: Mapping[str, Any]) -> Call:
-    """The neutral call for a Vapi call payload (``Call`` in the SDK)."""
+def to_call(data: Any) -> Call:
+    """The neutral call for a Vapi call payload (``Call`` in the SDK); ProviderError for
+    a payload that is not an object or has no ``id``."""
+    call_id = call_id_of(data, "id", PROVIDER)
     raw = dict(data)
     status_raw = data.get("status")
     status = _STATUS.get(status_raw, CallStatus.UNKNOWN) if isinstance(status_raw, str) else None
@@ -255,7 +263,7 @@ def to_call(data: Mapping[str, Any]) -> Call:
     analysis = _obj(data.get("analysis"))
     raw_reason = _str(data.get("endedReason"))
     return Call(
-        id=str(data.get("id") or ""),
+        id=call_id,
         provider=PROVIDER,
         status=status,
         direction=direction,

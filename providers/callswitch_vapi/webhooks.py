@@ -159,8 +159,6 @@ class VapiWebhookRules:
         call_payload = message.get("call")
         if call_payload is not None:
             if isinstance(call_payload, dict):
-                if not isinstance(call_payload.get("id"), str) or not call_payload["id"]:
-                    raise InvalidRequestError("vapi webhook message.call has no id")
                 call_payload = _merged_call(raw_type, message, call_payload)
             call = mapped_call(PROVIDER, _TO_CALL, call_payload)
         return call_event(

@@ -29,6 +29,11 @@ List filters (:func:`list_filters`)
     ISO 8601 string with an offset (input is not guessed at, unlike vendor output), and
     an empty window is refused. What a vendor cannot express is the adapter's to refuse.
 
+Call objects (:func:`call_id_of`)
+    A call object in an API response must be a JSON object with a non-empty string id;
+    anything else is a :class:`~callswitch.errors.ProviderError` carrying the payload's
+    text, the same for every vendor (never a ``Call`` with an empty id).
+
 Update and control results (:func:`applied_capabilities`)
     ``applied`` tuples come from :data:`callswitch.capabilities.UPDATE_FIELDS` /
     :data:`~callswitch.capabilities.CONTROL_FIELDS`, in the model's field order.
@@ -55,7 +60,7 @@ from typing import Any, Generic, Literal, TypeVar
 import attrs
 
 from callswitch.capabilities import Capabilities, Capability
-from callswitch.errors import InvalidRequestError, UnsupportedCapabilityError
+from callswitch.errors import InvalidRequestError, ProviderError, UnsupportedCapabilityError
 from callswitch.models import CallDirection, CallStatus
 
 __all__ = [
@@ -63,6 +68,7 @@ __all__ = [
     "ListFilters",
     "LruCache",
     "applied_capabilities",
+    "call_id_of",
     "epoch_to_datetime",
     "finite_number",
     "format_utc",
@@ -146,6 +152,33 @@ def epoch_to_datetime(value: Any, *, unit: Literal["s", "ms"]) -> datetime | Non
 def format_utc(value: datetime) -> str:
     """An aware datetime as ISO 8601 in UTC with a ``Z`` suffix."""
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+# ------------------------------------------------------------------------ call objects
+
+
+def _raw_text(payload: Any) -> str:
+    try:
+        return json.dumps(payload, default=str)[:2000]
+    except (TypeError, ValueError):
+        return repr(payload)[:2000]
+
+
+def call_id_of(payload: Any, key: str, provider: str) -> str:
+    """The id (``payload[key]``) of a vendor call object; ProviderError with the payload's
+    text when ``payload`` is not an object or has no non-empty string id."""
+    if not isinstance(payload, Mapping):
+        raise ProviderError(
+            f"expected a call object, got {type(payload).__name__}",
+            provider=provider,
+            body=_raw_text(payload),
+        )
+    value = payload.get(key)
+    if not isinstance(value, str) or not value:
+        raise ProviderError(
+            f"the call object has no {key}", provider=provider, body=_raw_text(payload)
+        )
+    return value
 
 
 # --------------------------------------------------------------------------- variables

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from callswitch.errors import InvalidRequestError, UnsupportedCapabilityError
+from callswitch.errors import InvalidRequestError, ProviderError, UnsupportedCapabilityError
 from callswitch.http import Plan
 from callswitch.models import Call, CallUpdate, LiveControl
 from callswitch.provider import Adapter
@@ -154,3 +154,30 @@ def test_direct_control_with_an_undeclared_field_is_refused_alike(
 ) -> None:
     with pytest.raises(UnsupportedCapabilityError, match=capability):
         _first_request(_adapter(provider).control("c1", control, {}))
+
+
+@pytest.mark.parametrize(
+    ("to_call", "payload"),
+    [
+        (retell_to_call, {"agent_id": "a", "call_status": "ended"}),
+        (vapi_to_call, {"assistantId": "a", "status": "ended"}),
+        (truedy_to_call, {"agent_id": "a", "status": "completed"}),
+        (retell_to_call, {"call_id": "", "agent_id": "a"}),
+        (vapi_to_call, {"id": 7, "assistantId": "a"}),
+        (truedy_to_call, {"id": None, "agent_id": "a"}),
+    ],
+    ids=["retell", "vapi", "truedy", "retell-empty", "vapi-number", "truedy-null"],
+)
+def test_call_without_id_is_a_provider_error_everywhere(to_call: Any, payload: Any) -> None:
+    """Never a Call with an empty id: a ProviderError with the payload's text attached."""
+    with pytest.raises(ProviderError, match="the call object has no") as info:
+        to_call(payload)
+    assert info.value.body is not None
+    assert '"a"' in info.value.body
+
+
+@pytest.mark.parametrize("to_call", [retell_to_call, vapi_to_call, truedy_to_call])
+def test_call_that_is_not_an_object_is_a_provider_error_everywhere(to_call: Any) -> None:
+    with pytest.raises(ProviderError, match="expected a call object, got list") as info:
+        to_call(["c1"])
+    assert info.value.body == '["c1"]'

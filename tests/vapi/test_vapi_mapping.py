@@ -27,6 +27,7 @@ from vapi.types.call_status import CallStatus as VapiStatus
 from vapi.types.call_type import CallType as VapiType
 
 from callswitch import CallDirection, CallKind, CallStatus, EndReason, UtteranceRole
+from callswitch.errors import ProviderError
 from callswitch_vapi._mapping import end_reason, to_call
 
 T0 = datetime(2024, 5, 1, 12, 0, 1, tzinfo=UTC)
@@ -320,3 +321,9 @@ def test_any_json_parses(fields: dict[str, Any]) -> None:
     """Whatever JSON sits in the known fields, parsing returns a Call with raw intact."""
     payload = {"id": "c1", **fields}
     assert to_call(payload).raw == payload
+
+
+def test_call_without_id_is_refused() -> None:
+    """A Vapi call object without an id is a ProviderError (it used to become id="")."""
+    with pytest.raises(ProviderError, match="has no id"):
+        to_call({"status": "ended"})
