@@ -13,11 +13,17 @@ One rule set, driven by each request's declared :class:`~callswitch.http.Safety`
 Waits grow exponentially with full jitter, capped, and honour the vendor's
 ``Retry-After`` (or what the adapter read from the body, like Truedy's ``reset_at``).
 No retry is started that would end past the request's deadline.
+
+The policy also says *how* waiting and timing are done (``sleep``, ``clock``), so a test
+or an application with its own event loop can record or replace the waits without
+patching any module.
 """
 
 from __future__ import annotations
 
 import random
+import time
+from collections.abc import Callable
 
 import attrs
 import httpx
@@ -45,13 +51,21 @@ def never_sent(exc: Exception) -> bool:
 
 @attrs.frozen
 class RetryPolicy:
-    """How many times and how long to wait. ``deadline`` bounds all attempts together."""
+    """How many times and how long to wait. ``deadline`` bounds all attempts together.
+
+    ``sleep`` waits between attempts: ``None`` is the client's own (``time.sleep`` for
+    :class:`~callswitch.Client`, ``anyio.sleep`` for :class:`~callswitch.AsyncClient`).
+    Any callable taking seconds works; an ``AsyncClient`` awaits what it returns when that
+    is awaitable. ``clock`` reads monotonic seconds for the deadline and logged durations.
+    """
 
     max_retries: int = 2
     base_delay: float = 0.5
     max_delay: float = 8.0
     max_retry_after: float = 60.0
     deadline: float = 120.0
+    sleep: Callable[[float], object] | None = attrs.field(default=None, eq=False, repr=False)
+    clock: Callable[[], float] = attrs.field(default=time.monotonic, eq=False, repr=False)
 
     def backoff(self, retry_number: int) -> float:
         """Full-jitter exponential wait before retry ``retry_number`` (1-based)."""

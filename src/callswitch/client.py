@@ -2,19 +2,22 @@
 
 Everything that is the same for every vendor lives here, once: authentication, base URL,
 timeouts, the retry loop, logging, and the unsupported-field policy. The adapter only
-translates. The sync and async clients share all of it through :class:`_Engine`; each
-writes out only the few lines that send a request and sleep.
+translates. The retry-and-drive logic is one generator, :meth:`_Engine.drive`, that does
+no IO: it yields "send this" and "wait this long" steps and receives what came back. Each
+client turns those steps into IO in a few lines: ``Client`` with ``httpx.Client`` and
+``time.sleep``, ``AsyncClient`` with ``await`` and ``anyio.sleep``.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import threading
 import time
 import warnings
-from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 from urllib.parse import urlsplit
 
 import attrs
@@ -31,6 +34,7 @@ from callswitch.capabilities import (
 )
 from callswitch.config import Settings, Timeouts
 from callswitch.errors import (
+    CallswitchError,
     ConfigurationError,
     InvalidRequestError,
     OutcomeUnknownError,
@@ -121,6 +125,36 @@ def _shared_ssl_context() -> ssl.SSLContext:
     return context
 
 
+class _Send:
+    """A step of :meth:`_Engine.drive`: send this request (the same one on every attempt)."""
+
+    __slots__ = ("headers", "json", "method", "params", "timeout", "url")
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        json: Any,
+        params: dict[str, str | int | float | bool] | None,
+        headers: dict[str, str],
+        timeout: httpx.Timeout,
+    ) -> None:
+        self.method = method
+        self.url = url
+        self.json = json
+        self.params = params
+        self.headers = headers
+        self.timeout = timeout
+
+
+#: What :meth:`_Engine.drive` yields: a request to send, or seconds to wait.
+Step: TypeAlias = _Send | float
+#: What the driver sends back: the response (converted at once, so httpx's response, which
+#: holds a reference cycle, is garbage before the plan parses the body), or the transport
+#: error httpx raised (for a send); None (after a wait).
+Reply: TypeAlias = Response | httpx.TransportError | None
+
+
 class _Engine:
     """The vendor-neutral work of a client that does not depend on sync or async."""
 
@@ -192,6 +226,77 @@ class _Engine:
                 f"{', '.join(sorted(LIST_FILTERS))}"
             )
 
+    # -- driving plans (no IO) ------------------------------------------------------------
+    def drive(
+        self,
+        plan: Plan[T],
+        first: Request | None,
+        retry: RetryPolicy,
+        timeout: httpx.Timeout,
+    ) -> Generator[Step, Reply, T]:
+        """Run ``plan`` to its result with retries, as steps a client carries out.
+
+        Yields a :class:`_Send` (reply: the :class:`Response` from :meth:`to_response`,
+        or the ``httpx.TransportError`` sending raised) or a float of seconds to wait
+        (reply: None). ``first`` is the plan's first request when the caller already primed it.
+        A failed request's error is thrown into the plan, so a multi-step plan can say
+        what it had done before; a plan that does not catch it re-raises it.
+        """
+        try:
+            request = next(plan) if first is None else first
+            while True:
+                outcome = yield from self._attempts(request, retry, timeout)
+                if isinstance(outcome, Response):
+                    request = plan.send(outcome)
+                else:
+                    request = plan.throw(outcome)
+        except StopIteration as stop:
+            result: T = stop.value
+            return result
+        finally:
+            plan.close()
+
+    def _attempts(
+        self, request: Request, retry: RetryPolicy, timeout: httpx.Timeout
+    ) -> Generator[Step, Reply, Response | CallswitchError]:
+        """Send one request until it succeeds or the policy stops: the success response,
+        or the error to throw into the plan."""
+        send = _Send(
+            request.method,
+            self.url_for(request),
+            request.json,
+            dict(request.params) or None,
+            self.headers_for(request),
+            timeout,
+        )
+        clock = retry.clock
+        first = started = clock()
+        attempt = 0
+        while True:
+            attempt += 1
+            reply = yield send
+            if isinstance(reply, httpx.TransportError):
+                self.log(request, type(reply).__name__, started, attempt, clock)
+                wait = retry.after_exception(reply, request.safety, attempt, clock() - first)
+                if wait is None:
+                    return self.transport_error(request, reply)
+            else:
+                assert reply is not None, "a send step is answered with a response"
+                self.log(request, reply.status_code, started, attempt, clock)
+                if not reply.is_error:
+                    return reply
+                wait = retry.after_status(
+                    reply.status_code,
+                    request.safety,
+                    attempt,
+                    _retry_after(self, reply),
+                    clock() - first,
+                )
+                if wait is None:
+                    return self.response_error(request, reply)
+            yield wait
+            started = clock()
+
     # -- HTTP -----------------------------------------------------------------------------
     def url_for(self, request: Request) -> str:
         if request.is_absolute:
@@ -224,7 +329,14 @@ class _Engine:
             provider=self.spec.name,
         )
 
-    def log(self, request: Request, status: int | str, started: float, attempt: int) -> None:
+    def log(
+        self,
+        request: Request,
+        status: int | str,
+        started: float,
+        attempt: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s %s %s -> %s in %.1f ms (attempt %d)",
@@ -233,7 +345,7 @@ class _Engine:
                 request.method,
                 self.shown_url(request),
                 status,
-                (time.monotonic() - started) * 1000,
+                (clock() - started) * 1000,
                 attempt,
             )
 
@@ -250,14 +362,27 @@ class _Engine:
             )
         return error
 
-    def retry_policy(self, base: RetryPolicy, max_retries: int | None) -> RetryPolicy:
-        if max_retries is None:
-            return base
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ConfigurationError(
-                f"max_retries must be a whole number >= 0, got {max_retries!r}"
-            )
-        return attrs.evolve(base, max_retries=max_retries)
+    def retry_policy(
+        self,
+        base: RetryPolicy,
+        max_retries: int | None,
+        sleep: Callable[[float], object] | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> RetryPolicy:
+        """``base`` with the given settings replaced (None: keep ``base``'s)."""
+        changes: dict[str, Any] = {}
+        if max_retries is not None:
+            if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+                raise ConfigurationError(
+                    f"max_retries must be a whole number >= 0, got {max_retries!r}"
+                )
+            changes["max_retries"] = max_retries
+        for name, value in (("sleep", sleep), ("clock", clock)):
+            if value is not None:
+                if not callable(value):
+                    raise ConfigurationError(f"{name} must be callable, got {value!r}")
+                changes[name] = value
+        return attrs.evolve(base, **changes) if changes else base
 
     def transport_error(self, request: Request, exc: Exception) -> TransportError:
         url = self.shown_url(request)
@@ -306,6 +431,7 @@ class _BaseClient(Generic[HttpT]):
         self._owns_http = http_client is None
         self._http_client: HttpT | None = http_client
         self._timeouts = timeouts or engine.settings.timeout
+        self._timeout = engine.timeout_for(self._timeouts)
         self._retry = retry or engine.retry
 
     def _new_http(self) -> HttpT:
@@ -323,6 +449,16 @@ class _BaseClient(Generic[HttpT]):
                 if http is None:
                     http = self._http_client = self._new_http()
         return http
+
+    def _options(
+        self,
+        timeout: float | Timeouts | None,
+        max_retries: int | None,
+        sleep: Callable[[float], object] | None,
+        clock: Callable[[], float] | None,
+    ) -> tuple[Timeouts, RetryPolicy]:
+        timeouts = Timeouts.coerce(timeout) if timeout is not None else self._timeouts
+        return timeouts, self._engine.retry_policy(self._retry, max_retries, sleep, clock)
 
     @property
     def provider(self) -> str:
@@ -368,18 +504,24 @@ class Client(_BaseClient[httpx.Client]):
         return httpx.Client(follow_redirects=False, verify=_shared_ssl_context())
 
     def with_options(
-        self, *, timeout: float | Timeouts | None = None, max_retries: int | None = None
+        self,
+        *,
+        timeout: float | Timeouts | None = None,
+        max_retries: int | None = None,
+        sleep: Callable[[float], object] | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> Client:
-        """A client sharing this one's connections, with other timeout or retry settings."""
-        clone = Client(
-            self._engine,
-            self._http,
-            Timeouts.coerce(timeout) if timeout is not None else self._timeouts,
-            self._engine.retry_policy(self._retry, max_retries),
-        )
-        return clone
+        """A client sharing this one's connections, with other timeout or retry settings.
+
+        ``sleep`` replaces how the client waits between attempts (default ``time.sleep``)
+        and ``clock`` how it reads monotonic time for the retry deadline: for tests that
+        record waits instead of sleeping, or for other schedulers.
+        """
+        timeouts, retry = self._options(timeout, max_retries, sleep, clock)
+        return Client(self._engine, self._http, timeouts, retry)
 
     def close(self) -> None:
+        """Close the connections, if callswitch made them (never a caller's client)."""
         if self._owns_http:
             self._http.close()
 
@@ -389,71 +531,36 @@ class Client(_BaseClient[httpx.Client]):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- driving plans --------------------------------------------------------------------
     def _run(self, plan: Plan[T], first: Request | None = None) -> T:
-        engine = self._engine
+        """Carry out the steps of :meth:`_Engine.drive`: send with httpx, wait with sleep."""
+        steps = self._engine.drive(plan, first, self._retry, self._timeout)
+        to_response = self._engine.to_response
+        reply: Reply = None
         try:
-            request = next(plan) if first is None else first
             while True:
-                try:
-                    response = self._send(request)
-                except TransportError as exc:
-                    # Let the plan say what it had done before (a multi-step live control);
-                    # a plan that does not catch it re-raises the same error.
-                    request = plan.throw(exc)
-                    continue
-                if response.is_error:
-                    request = plan.throw(engine.response_error(request, response))
+                step = steps.send(reply)
+                if isinstance(step, _Send):
+                    try:
+                        reply = to_response(
+                            self._http.request(
+                                step.method,
+                                step.url,
+                                json=step.json,
+                                params=step.params,
+                                headers=step.headers,
+                                timeout=step.timeout,
+                            )
+                        )
+                    except httpx.TransportError as exc:
+                        reply = exc
                 else:
-                    request = plan.send(response)
+                    (self._retry.sleep or time.sleep)(step)
+                    reply = None
         except StopIteration as stop:
             result: T = stop.value
             return result
         finally:
-            plan.close()
-
-    def _send(self, request: Request) -> Response:
-        engine = self._engine
-        url = engine.url_for(request)
-        headers = engine.headers_for(request)
-        timeout = engine.timeout_for(self._timeouts)
-        first = time.monotonic()
-        retry_number = 0
-        while True:
-            retry_number += 1
-            started = time.monotonic()
-            try:
-                resp = self._http.request(
-                    request.method,
-                    url,
-                    json=request.json,
-                    params=dict(request.params) or None,
-                    headers=headers,
-                    timeout=timeout,
-                )
-            except httpx.TransportError as exc:
-                engine.log(request, type(exc).__name__, started, retry_number)
-                wait = self._retry.after_exception(
-                    exc, request.safety, retry_number, time.monotonic() - first
-                )
-                if wait is None:
-                    raise engine.transport_error(request, exc) from None
-                time.sleep(wait)
-                continue
-            response = engine.to_response(resp)
-            engine.log(request, response.status_code, started, retry_number)
-            if not response.is_error:
-                return response
-            wait = self._retry.after_status(
-                response.status_code,
-                request.safety,
-                retry_number,
-                _retry_after(engine, response),
-                time.monotonic() - first,
-            )
-            if wait is None:
-                return response
-            time.sleep(wait)
+            steps.close()
 
 
 class AsyncClient(_BaseClient[httpx.AsyncClient]):
@@ -478,17 +585,23 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         return httpx.AsyncClient(follow_redirects=False, verify=_shared_ssl_context())
 
     def with_options(
-        self, *, timeout: float | Timeouts | None = None, max_retries: int | None = None
+        self,
+        *,
+        timeout: float | Timeouts | None = None,
+        max_retries: int | None = None,
+        sleep: Callable[[float], object] | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> AsyncClient:
-        """A client sharing this one's connections, with other timeout or retry settings."""
-        return AsyncClient(
-            self._engine,
-            self._http,
-            Timeouts.coerce(timeout) if timeout is not None else self._timeouts,
-            self._engine.retry_policy(self._retry, max_retries),
-        )
+        """A client sharing this one's connections, with other timeout or retry settings.
+
+        ``sleep`` (default ``anyio.sleep``) may be a coroutine function or a plain callable
+        such as ``waits.append``; ``clock`` as for :meth:`Client.with_options`.
+        """
+        timeouts, retry = self._options(timeout, max_retries, sleep, clock)
+        return AsyncClient(self._engine, self._http, timeouts, retry)
 
     async def aclose(self) -> None:
+        """Close the connections, if callswitch made them (never a caller's client)."""
         if self._owns_http:
             await self._http.aclose()
 
@@ -499,71 +612,46 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         await self.aclose()
 
     async def _run(self, plan: Plan[T], first: Request | None = None) -> T:
-        engine = self._engine
+        """Carry out the steps of :meth:`_Engine.drive`, awaiting the sends and waits."""
+        steps = self._engine.drive(plan, first, self._retry, self._timeout)
+        to_response = self._engine.to_response
+        reply: Reply = None
         try:
-            request = next(plan) if first is None else first
             while True:
-                try:
-                    response = await self._send(request)
-                except TransportError as exc:
-                    # Let the plan say what it had done before (a multi-step live control);
-                    # a plan that does not catch it re-raises the same error.
-                    request = plan.throw(exc)
-                    continue
-                if response.is_error:
-                    request = plan.throw(engine.response_error(request, response))
+                step = steps.send(reply)
+                if isinstance(step, _Send):
+                    try:
+                        reply = to_response(
+                            await self._http.request(
+                                step.method,
+                                step.url,
+                                json=step.json,
+                                params=step.params,
+                                headers=step.headers,
+                                timeout=step.timeout,
+                            )
+                        )
+                    except httpx.TransportError as exc:
+                        reply = exc
                 else:
-                    request = plan.send(response)
+                    await _async_sleep(self._retry.sleep, step)
+                    reply = None
         except StopIteration as stop:
             result: T = stop.value
             return result
         finally:
-            plan.close()
+            steps.close()
 
-    async def _send(self, request: Request) -> Response:
-        import anyio
 
-        engine = self._engine
-        url = engine.url_for(request)
-        headers = engine.headers_for(request)
-        timeout = engine.timeout_for(self._timeouts)
-        first = time.monotonic()
-        retry_number = 0
-        while True:
-            retry_number += 1
-            started = time.monotonic()
-            try:
-                resp = await self._http.request(
-                    request.method,
-                    url,
-                    json=request.json,
-                    params=dict(request.params) or None,
-                    headers=headers,
-                    timeout=timeout,
-                )
-            except httpx.TransportError as exc:
-                engine.log(request, type(exc).__name__, started, retry_number)
-                wait = self._retry.after_exception(
-                    exc, request.safety, retry_number, time.monotonic() - first
-                )
-                if wait is None:
-                    raise engine.transport_error(request, exc) from None
-                await anyio.sleep(wait)
-                continue
-            response = engine.to_response(resp)
-            engine.log(request, response.status_code, started, retry_number)
-            if not response.is_error:
-                return response
-            wait = self._retry.after_status(
-                response.status_code,
-                request.safety,
-                retry_number,
-                _retry_after(engine, response),
-                time.monotonic() - first,
-            )
-            if wait is None:
-                return response
-            await anyio.sleep(wait)
+async def _async_sleep(sleep: Callable[[float], object] | None, seconds: float) -> None:
+    if sleep is None:
+        import anyio  # only when a retry waits: not every application needs it loaded
+
+        await anyio.sleep(seconds)
+        return
+    waited = sleep(seconds)
+    if inspect.isawaitable(waited):
+        await waited
 
 
 def _retry_after(engine: _Engine, response: Response) -> float | None:
@@ -583,50 +671,77 @@ def _header_retry_after(response: Response) -> float | None:
 ResultT = TypeVar("ResultT", UpdateResult, ControlResult)
 
 
-def _with_dropped(result: ResultT, dropped: tuple[str, ...]) -> ResultT:
-    """``result`` with ``dropped`` added (the result itself when nothing was dropped)."""
-    if not dropped:
-        return result
+def _finished(result: T) -> Plan[T]:
+    """A plan that sends nothing (everything was dropped) and returns ``result``."""
+    return result
+    yield  # a generator, like every plan
+
+
+def _adding_dropped(plan: Plan[ResultT], dropped: tuple[str, ...]) -> Plan[ResultT]:
+    """``plan``, with ``dropped`` added to its result."""
+    result = yield from plan
     return result.model_copy(update={"dropped": result.dropped + dropped})
 
 
-def _known(plan: Plan[T] | None) -> Plan[T]:
-    assert plan is not None, "a primed request always comes with its plan"
-    return plan
+class _Listing:
+    """Where one ``calls.list`` iteration is: the page bookkeeping the sync and async
+    iterators share (no IO). ``plan``/``first`` start the first page, or ``page`` is it."""
+
+    __slots__ = ("_engine", "_filters", "_remaining", "_size", "first", "page", "plan")
+
+    def __init__(self, engine: _Engine, limit: int | None, filters: Mapping[str, Any]) -> None:
+        engine.require(Capability.CALLS_LIST)
+        engine.check_filters(filters)
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit < 0
+        ):
+            raise InvalidRequestError(f"limit must be a whole number >= 0 or None, got {limit!r}")
+        size = engine.adapter.default_page_size
+        self._engine = engine
+        self._filters = filters
+        self._size = min(size, limit) if limit else size
+        self._remaining = limit
+        self.plan: Plan[Page[Call]] | None = None
+        self.first: Request | None = None
+        self.page: Page[Call] | None = None
+        if limit == 0:
+            return
+        # Validate now, not at the first iteration: starting the first page's plan checks
+        # the filters before anything is sent.
+        plan = self._next_plan(None)
+        try:
+            self.first = next(plan)
+            self.plan = plan
+        except StopIteration as stop:  # a plan that needed no request
+            self.page = stop.value
+
+    def _next_plan(self, cursor: Any) -> Plan[Page[Call]]:
+        return self._engine.adapter.list_page(
+            filters=self._filters, page_size=self._size, cursor=cursor
+        )
+
+    def take(self, page: Page[Call]) -> tuple[tuple[Call, ...], Plan[Page[Call]] | None]:
+        """The calls of ``page`` to hand out, and the plan for the next page (None: done)."""
+        calls = page.items
+        if self._remaining is not None:
+            calls = calls[: self._remaining]
+            self._remaining -= len(calls)
+            if self._remaining == 0:
+                return calls, None
+        if page.next_cursor is None or not page.items:
+            return calls, None
+        return calls, self._next_plan(page.next_cursor)
 
 
 class _CallsBase:
+    """Validation and plans for every call operation, shared by sync and async."""
+
     def __init__(self, engine: _Engine) -> None:
         self._e = engine
 
     def _plan_get(self, call_id: str) -> Plan[Call]:
         self._e.require(Capability.CALLS_GET)
         return self._e.adapter.get(check_call_id(call_id))
-
-    def _first_page(
-        self, limit: int | None, filters: Mapping[str, Any]
-    ) -> tuple[int, Plan[Page[Call]] | None, Request | Page[Call] | None]:
-        """Validate a listing now, not at the first iteration: the first page's plan is
-        started (which checks the filters) before anything is sent."""
-        self._e.require(Capability.CALLS_LIST)
-        self._e.check_filters(filters)
-        size = self._page_size(limit)
-        if limit == 0:
-            return size, None, None
-        plan = self._e.adapter.list_page(filters=filters, page_size=size, cursor=None)
-        try:
-            return size, plan, next(plan)
-        except StopIteration as stop:  # a plan that needed no request
-            page: Page[Call] = stop.value
-            return size, None, page
-
-    def _page_size(self, limit: int | None) -> int:
-        if limit is not None and (
-            isinstance(limit, bool) or not isinstance(limit, int) or limit < 0
-        ):
-            raise InvalidRequestError(f"limit must be a whole number >= 0 or None, got {limit!r}")
-        size = self._e.adapter.default_page_size
-        return min(size, limit) if limit else size
 
     def _plan_create_phone(
         self,
@@ -664,7 +779,7 @@ class _CallsBase:
 
     def _plan_update(
         self, call_id: str, update: CallUpdate, provider_options: ProviderOptions
-    ) -> tuple[Plan[UpdateResult] | None, tuple[str, ...]]:
+    ) -> Plan[UpdateResult]:
         if not isinstance(update, CallUpdate):
             raise InvalidRequestError(
                 f"calls.update takes a CallUpdate, got {type(update).__name__}"
@@ -674,14 +789,16 @@ class _CallsBase:
         kept, dropped = self._e.split_fields(update, UPDATE_FIELDS)
         options = self._e.options_for(provider_options)
         if not kept:
-            return None, dropped
-        # Nothing dropped: the caller's (frozen, validated) model is the one to send.
-        to_send = update if not dropped else CallUpdate(**kept)
-        return self._e.adapter.update(safe_id, to_send, options), dropped
+            return _finished(UpdateResult(dropped=dropped))
+        if not dropped:  # the caller's (frozen, validated) model is the one to send
+            return self._e.adapter.update(safe_id, update, options)
+        return _adding_dropped(
+            self._e.adapter.update(safe_id, CallUpdate(**kept), options), dropped
+        )
 
     def _plan_control(
         self, call_id: str, control: LiveControl, provider_options: ProviderOptions
-    ) -> tuple[Plan[ControlResult] | None, tuple[str, ...]]:
+    ) -> Plan[ControlResult]:
         if not isinstance(control, LiveControl):
             raise InvalidRequestError(
                 f"calls.control takes a LiveControl, got {type(control).__name__}"
@@ -697,8 +814,6 @@ class _CallsBase:
                 )
         kept, dropped = self._e.split_fields(control, CONTROL_FIELDS)
         options = self._e.options_for(provider_options)
-        if not kept:
-            return None, dropped
         if (
             "trigger_response" in kept
             and "inject_context" not in kept
@@ -707,11 +822,12 @@ class _CallsBase:
             # The context it was to answer was dropped; answering without it is not asked for.
             dropped = (*dropped, Capability.CONTROL_TRIGGER_RESPONSE.value)
             kept.pop("trigger_response")
-            if not kept:
-                return None, dropped
-        # Nothing dropped: the caller's (frozen, validated) model is the one to send.
-        to_send = control if not dropped else LiveControl(**kept)
-        return self._e.adapter.control(safe_id, to_send, options), dropped
+        if not kept:
+            return _finished(ControlResult(call_id=call_id, dropped=dropped))
+        if not dropped:  # the caller's (frozen, validated) model is the one to send
+            return self._e.adapter.control(safe_id, control, options)
+        plan = self._e.adapter.control(safe_id, LiveControl(**kept), options)
+        return _adding_dropped(plan, dropped)
 
     def _plan_end(self, call_id: str) -> Plan[None]:
         self._e.require(Capability.CALLS_END)
@@ -727,43 +843,27 @@ class Calls(_CallsBase):
 
     def __init__(self, client: Client) -> None:
         super().__init__(client._engine)
-        self._client = client
+        self._run = client._run
 
     def get(self, call_id: str) -> Call:
         """The call with this id. Raises NotFoundError when the vendor does not know it."""
-        return self._client._run(self._plan_get(call_id))
+        return self._run(self._plan_get(call_id))
 
     def list(self, limit: int | None = None, **filters: Any) -> Iterator[Call]:
         """Calls, newest first where the vendor allows, fetched a page at a time as you
         iterate. ``limit`` caps the total; filters: status, agent_id, direction,
         created_after, created_before (those the vendor supports). Bad filters raise here,
         before anything is sent."""
-        return self._iterate(limit, filters, *self._first_page(limit, filters))
+        return self._iterate(_Listing(self._e, limit, filters))
 
-    def _iterate(
-        self,
-        limit: int | None,
-        filters: Mapping[str, Any],
-        size: int,
-        plan: Plan[Page[Call]] | None,
-        first: Request | Page[Call] | None,
-    ) -> Iterator[Call]:
-        if first is None:
-            return
-        page = first if isinstance(first, Page) else self._client._run(_known(plan), first)
-        produced = 0
-        while True:
-            for call in page.items:
-                yield call
-                produced += 1
-                if limit is not None and produced >= limit:
-                    return
-            if page.next_cursor is None or not page.items:
-                return
-            next_plan = self._e.adapter.list_page(
-                filters=filters, page_size=size, cursor=page.next_cursor
-            )
-            page = self._client._run(next_plan)
+    def _iterate(self, listing: _Listing) -> Iterator[Call]:
+        page = listing.page
+        if listing.plan is not None:
+            page = self._run(listing.plan, listing.first)
+        while page is not None:
+            calls, plan = listing.take(page)
+            yield from calls
+            page = self._run(plan) if plan is not None else None
 
     def create_phone(
         self,
@@ -776,7 +876,7 @@ class Calls(_CallsBase):
         provider_options: ProviderOptions = None,
     ) -> Call:
         """Start an outbound phone call."""
-        return self._client._run(
+        return self._run(
             self._plan_create_phone(
                 from_number, to_number, agent_id, variables, metadata, provider_options
             )
@@ -791,37 +891,27 @@ class Calls(_CallsBase):
         provider_options: ProviderOptions = None,
     ) -> Call:
         """Register a web call; ``Call.access_token`` is what the browser joins with."""
-        return self._client._run(
-            self._plan_create_web(agent_id, variables, metadata, provider_options)
-        )
+        return self._run(self._plan_create_web(agent_id, variables, metadata, provider_options))
 
     def update(
         self, call_id: str, update: CallUpdate, *, provider_options: ProviderOptions = None
     ) -> UpdateResult:
         """Change the call's record (and the live call, where the vendor needs that)."""
-        plan, dropped = self._plan_update(call_id, update, provider_options)
-        if plan is None:
-            return UpdateResult(dropped=dropped)
-        result = self._client._run(plan)
-        return _with_dropped(result, dropped)
+        return self._run(self._plan_update(call_id, update, provider_options))
 
     def control(
         self, call_id: str, control: LiveControl, *, provider_options: ProviderOptions = None
     ) -> ControlResult:
         """Steer a call in progress. Never retried once it may have reached the vendor."""
-        plan, dropped = self._plan_control(call_id, control, provider_options)
-        if plan is None:
-            return ControlResult(call_id=call_id, dropped=dropped)
-        result = self._client._run(plan)
-        return _with_dropped(result, dropped)
+        return self._run(self._plan_control(call_id, control, provider_options))
 
     def end(self, call_id: str) -> None:
         """Hang up a call in progress."""
-        self._client._run(self._plan_end(call_id))
+        self._run(self._plan_end(call_id))
 
     def delete(self, call_id: str) -> None:
         """Delete the call's record at the vendor (does not hang up)."""
-        self._client._run(self._plan_delete(call_id))
+        self._run(self._plan_delete(call_id))
 
 
 class AsyncCalls(_CallsBase):
@@ -829,42 +919,24 @@ class AsyncCalls(_CallsBase):
 
     def __init__(self, client: AsyncClient) -> None:
         super().__init__(client._engine)
-        self._client = client
+        self._run = client._run
 
     async def get(self, call_id: str) -> Call:
-        return await self._client._run(self._plan_get(call_id))
+        return await self._run(self._plan_get(call_id))
 
     def list(self, limit: int | None = None, **filters: Any) -> AsyncIterator[Call]:
         """Calls, a page at a time as you ``async for`` over them. Bad filters raise here."""
-        return self._iterate(limit, filters, *self._first_page(limit, filters))
+        return self._iterate(_Listing(self._e, limit, filters))
 
-    async def _iterate(
-        self,
-        limit: int | None,
-        filters: Mapping[str, Any],
-        size: int,
-        plan: Plan[Page[Call]] | None,
-        first: Request | Page[Call] | None,
-    ) -> AsyncIterator[Call]:
-        if first is None:
-            return
-        if isinstance(first, Page):
-            page = first
-        else:
-            page = await self._client._run(_known(plan), first)
-        produced = 0
-        while True:
-            for call in page.items:
+    async def _iterate(self, listing: _Listing) -> AsyncIterator[Call]:
+        page = listing.page
+        if listing.plan is not None:
+            page = await self._run(listing.plan, listing.first)
+        while page is not None:
+            calls, plan = listing.take(page)
+            for call in calls:
                 yield call
-                produced += 1
-                if limit is not None and produced >= limit:
-                    return
-            if page.next_cursor is None or not page.items:
-                return
-            next_plan = self._e.adapter.list_page(
-                filters=filters, page_size=size, cursor=page.next_cursor
-            )
-            page = await self._client._run(next_plan)
+            page = await self._run(plan) if plan is not None else None
 
     async def create_phone(
         self,
@@ -876,7 +948,7 @@ class AsyncCalls(_CallsBase):
         metadata: Mapping[str, Any] | None = None,
         provider_options: ProviderOptions = None,
     ) -> Call:
-        return await self._client._run(
+        return await self._run(
             self._plan_create_phone(
                 from_number, to_number, agent_id, variables, metadata, provider_options
             )
@@ -890,30 +962,22 @@ class AsyncCalls(_CallsBase):
         metadata: Mapping[str, Any] | None = None,
         provider_options: ProviderOptions = None,
     ) -> Call:
-        return await self._client._run(
+        return await self._run(
             self._plan_create_web(agent_id, variables, metadata, provider_options)
         )
 
     async def update(
         self, call_id: str, update: CallUpdate, *, provider_options: ProviderOptions = None
     ) -> UpdateResult:
-        plan, dropped = self._plan_update(call_id, update, provider_options)
-        if plan is None:
-            return UpdateResult(dropped=dropped)
-        result = await self._client._run(plan)
-        return _with_dropped(result, dropped)
+        return await self._run(self._plan_update(call_id, update, provider_options))
 
     async def control(
         self, call_id: str, control: LiveControl, *, provider_options: ProviderOptions = None
     ) -> ControlResult:
-        plan, dropped = self._plan_control(call_id, control, provider_options)
-        if plan is None:
-            return ControlResult(call_id=call_id, dropped=dropped)
-        result = await self._client._run(plan)
-        return _with_dropped(result, dropped)
+        return await self._run(self._plan_control(call_id, control, provider_options))
 
     async def end(self, call_id: str) -> None:
-        await self._client._run(self._plan_end(call_id))
+        await self._run(self._plan_end(call_id))
 
     async def delete(self, call_id: str) -> None:
-        await self._client._run(self._plan_delete(call_id))
+        await self._run(self._plan_delete(call_id))
