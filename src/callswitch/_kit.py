@@ -317,8 +317,8 @@ def applied_capabilities(
     made; an adapter used directly gets the same refusal here, from the same
     declarations, instead of sending a field it would silently ignore.
     """
-    caps = tuple(names[field] for field in fields)
-    missing = capabilities.unsupported_of(caps)
+    caps = [names[field] for field in fields]
+    missing = [c for c in caps if not capabilities[c].supported]
     if missing:
         raise UnsupportedCapabilityError(
             provider,
