@@ -153,12 +153,20 @@ def test_a_changed_request_does_not_replay() -> None:
         client.calls.control(call_id, LiveControl(inject_context="something else entirely"))
 
 
+#: Ids the emulators mint (hex after "call_", or a UUID); fixed ids like
+#: call_does_not_exist_0000 stay as they are.
+_FRESH_ID = re.compile(
+    r"/(?:call_[0-9a-f]{12,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+    r"(?=/|$)"
+)
+
+
 def _shape(path: Path) -> list[tuple[str, str, int]]:
     """(method, URL with ids as {id}, status) of each interaction: what a re-recording
     must reproduce (ids, timestamps and idempotency keys are fresh on every run)."""
     out = []
     for item in yaml.safe_load(path.read_text())["interactions"]:
-        uri = re.sub(r"/[^/]*\d[^/]{14,}(?=/|$)", "/{id}", item["request"]["uri"])
+        uri = re.sub(_FRESH_ID, "/{id}", item["request"]["uri"])
         out.append((item["request"]["method"], uri, item["response"]["status"]["code"]))
     return out
 
