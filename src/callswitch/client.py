@@ -285,15 +285,18 @@ class _Engine:
                 self.log(request, reply.status_code, started, attempt, clock)
                 if not reply.is_error:
                     return reply
+                # The mapped error, built once per error response: its retry_after is what
+                # a 429/503 waits, and it is what the plan gets if this was the last try.
+                error = self.adapter.error_for(reply)
                 wait = retry.after_status(
                     reply.status_code,
                     request.safety,
                     attempt,
-                    _retry_after(self, reply),
+                    _retry_after(error, reply),
                     clock() - first,
                 )
                 if wait is None:
-                    return self.response_error(request, reply)
+                    return self.with_key(request, error)
             yield wait
             started = clock()
 
@@ -349,10 +352,9 @@ class _Engine:
                 attempt,
             )
 
-    def response_error(self, request: Request, response: Response) -> ProviderError:
-        """The mapped error for an error answer; a keyed create hands back its key, since
-        a 5xx after retries leaves open whether the call was placed."""
-        error = self.adapter.error_for(response)
+    def with_key(self, request: Request, error: ProviderError) -> ProviderError:
+        """``error``, the mapped error for an answer to ``request``; a keyed create hands
+        back its key, since a 5xx after retries leaves open whether the call was placed."""
         if request.idempotency_key is not None:
             error.idempotency_key = request.idempotency_key
             error.add_note(
@@ -654,15 +656,12 @@ async def _async_sleep(sleep: Callable[[float], object] | None, seconds: float) 
         await waited
 
 
-def _retry_after(engine: _Engine, response: Response) -> float | None:
+def _retry_after(error: ProviderError, response: Response) -> float | None:
+    """Seconds the vendor asked to wait: from the body (what the adapter read, such as a
+    reset time) or the Retry-After headers. Read for 429 and 503 only."""
     if response.status_code not in (429, 503):
         return None
-    error = engine.adapter.error_for(response)
-    return getattr(error, "retry_after", None) or _header_retry_after(response)
-
-
-def _header_retry_after(response: Response) -> float | None:
-    return parse_retry_after(response.headers)
+    return getattr(error, "retry_after", None) or parse_retry_after(response.headers)
 
 
 # ------------------------------------------------------------------ the calls namespace

@@ -19,7 +19,7 @@ from callswitch.errors import (
     ServerError,
     TransportError,
 )
-from callswitch.http import Safety
+from callswitch.http import Response, Safety
 
 
 class Script:
@@ -127,6 +127,26 @@ def test_engine_drive_is_steps_without_io(fake_provider: str) -> None:
     with pytest.raises(StopIteration) as done:
         steps.send(to_response(OK_CALL))
     assert done.value.value.id == "c1"
+
+
+def test_each_error_response_is_mapped_once(fake_provider: str) -> None:
+    """The adapter's error mapping gives both the wait (Retry-After) and the raised error:
+    it runs once per error response, not once for each."""
+    script = Script(httpx.Response(429, headers={"Retry-After": "2"}, json={"message": "slow"}))
+    client = _client(fake_provider, script, max_retries=1).with_options(sleep=lambda s: None)
+    adapter = client._engine.adapter
+    mapped: list[int] = []
+    original = adapter.error_for
+
+    def counting(response: Response) -> ProviderError:
+        mapped.append(response.status_code)
+        return original(response)
+
+    adapter.error_for = counting  # type: ignore[method-assign]
+    with pytest.raises(RateLimitError):
+        client.calls.get("c1")
+    assert len(script.requests) == 2
+    assert mapped == [429, 429]
 
 
 def test_503_twice_then_200_on_update_takes_three_requests(fake_provider: str) -> None:
