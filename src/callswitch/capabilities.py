@@ -90,6 +90,13 @@ CONTROL_FIELDS: Mapping[str, Capability] = {
     "mute_assistant": Capability.CONTROL_MUTE,
 }
 
+#: Field -> the field it qualifies. When ``on_unsupported="drop"`` drops the qualified
+#: field, the qualifier goes with it (recorded in ``dropped``): ``trigger_response`` beside
+#: ``inject_context`` asks for an answer *to that context*, and sent alone it would make
+#: the agent answer something else. ``trigger_response`` on its own is a request of its
+#: own where the vendor allows it (Retell's call_control takes it alone, seed 000).
+QUALIFIES: Mapping[str, str] = {"trigger_response": "inject_context"}
+
 #: Fields that change what is kept about a caller: never dropped, even with "drop".
 PRIVACY_CAPABILITIES: frozenset[Capability] = frozenset(
     {Capability.UPDATE_DATA_STORAGE, Capability.UPDATE_RECORDING_ENABLED}

@@ -28,6 +28,7 @@ from callswitch._version import __version__
 from callswitch.capabilities import (
     CONTROL_FIELDS,
     PRIVACY_CAPABILITIES,
+    QUALIFIES,
     UPDATE_FIELDS,
     Capabilities,
     Capability,
@@ -196,14 +197,21 @@ class _Engine:
                 )
             notes = "; ".join(f"{c.value}: {self.capabilities[c].note}" for c in missing)
             raise UnsupportedCapabilityError(self.spec.name, names, f"{detail} ({notes})".strip())
-        kept = {n: getattr(model, n) for n in requested if fields[n] not in missing}
+        gone = {n for n in requested if fields[n] in missing}
+        # A field that qualifies a dropped one (a trigger for dropped context) goes too.
+        along = tuple(n for n in requested if n not in gone and QUALIFIES.get(n) in gone)
+        kept = {n: getattr(model, n) for n in requested if n not in gone and n not in along}
+        also = tuple(fields[n].value for n in along)
+        with_them = (
+            f", and {', '.join(also)}, which only qualifies what was dropped," if also else ""
+        )
         warnings.warn(
-            f"{self.spec.name} does not support {', '.join(names)}; dropped them and sent "
-            "the rest (on_unsupported='drop')",
+            f"{self.spec.name} does not support {', '.join(names)}; dropped them{with_them} "
+            "and sent the rest (on_unsupported='drop')",
             UnsupportedCapabilityWarning,
             stacklevel=4,
         )
-        return kept, names
+        return kept, names + also
 
     def options_for(self, provider_options: ProviderOptions) -> Mapping[str, Any]:
         if provider_options is None:
@@ -813,14 +821,6 @@ class _CallsBase:
                 )
         kept, dropped = self._e.split_fields(control, CONTROL_FIELDS)
         options = self._e.options_for(provider_options)
-        if (
-            "trigger_response" in kept
-            and "inject_context" not in kept
-            and ("inject_context" in control.set_fields())
-        ):
-            # The context it was to answer was dropped; answering without it is not asked for.
-            dropped = (*dropped, Capability.CONTROL_TRIGGER_RESPONSE.value)
-            kept.pop("trigger_response")
         if not kept:
             return _finished(ControlResult(call_id=call_id, dropped=dropped))
         if not dropped:  # the caller's (frozen, validated) model is the one to send

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -16,6 +16,9 @@ from callswitch.errors import (
     UnsupportedCapabilityError,
     UnsupportedCapabilityWarning,
 )
+from callswitch.hookspecs import hookimpl
+from callswitch.provider import ProviderSpec
+from callswitch.registry import default_registry
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -251,3 +254,93 @@ def test_safe_ids_are_sent_unchanged(fake_provider: str) -> None:
 
     _client(fake_provider, handler).calls.get("call:A~b.c_d-1")
     assert paths == ["/api/calls/call:A~b.c_d-1"]
+
+
+class _Variant:
+    """A plugin registering the fake adapter as provider ``name`` with other declarations."""
+
+    def __init__(self, name: str, unsupported: set[callswitch.Capability]) -> None:
+        from callswitch.capabilities import Capabilities, Support
+
+        rows = tuple(
+            Support(c, c not in unsupported, "variant note for " + c.value, "tests/core")
+            for c in callswitch.Capability
+        )
+        self.spec = ProviderSpec(
+            name=name,
+            adapter="fakeprovider:FakeAdapter",
+            capabilities=Capabilities(name, rows),
+            default_base_url="https://variant.invalid/api",
+            api_key_env="VARIANT_API_KEY",
+        )
+
+    @hookimpl
+    def register_providers(self, register: Callable[[ProviderSpec], None]) -> None:
+        register(self.spec)
+
+
+@pytest.fixture
+def no_context_provider() -> Iterator[str]:
+    """'noctx': like 'fake', but without control.inject_context (trigger_response kept)."""
+    registry = default_registry()
+    name = "noctx"
+    registry.register_plugin(
+        _Variant(name, {callswitch.Capability.CONTROL_INJECT_CONTEXT}), name=name
+    )
+    try:
+        yield name
+    finally:
+        registry.unregister(name)
+
+
+def _recorder(sent: list[dict[str, object]]) -> Handler:
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content or b"{}"))
+        return httpx.Response(200, json={})
+
+    return handler
+
+
+def test_trigger_for_dropped_context_is_dropped_with_it(no_context_provider: str) -> None:
+    """One rule, in the client: when inject_context is dropped, the trigger that would
+    answer it goes too, listed in dropped and named in the warning."""
+    sent: list[dict[str, object]] = []
+    client = _client(no_context_provider, _recorder(sent), on_unsupported="drop")
+    control = LiveControl(inject_context="VIP", trigger_response=True, end_call=True)
+    with pytest.warns(UnsupportedCapabilityWarning) as caught:
+        result = client.calls.control("c1", control)
+    assert sent == [{"end_call": True}]
+    assert result.applied == ("control.end_call",)
+    assert result.dropped == ("control.inject_context", "control.trigger_response")
+    message = str(caught[0].message)
+    assert "does not support control.inject_context;" in message
+    assert "and control.trigger_response, which only qualifies what was dropped" in message
+
+
+def test_trigger_alone_is_sent_where_supported(no_context_provider: str) -> None:
+    """trigger_response on its own is a request of its own (Retell documents it alone)."""
+    sent: list[dict[str, object]] = []
+    client = _client(no_context_provider, _recorder(sent), on_unsupported="drop")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = client.calls.control("c1", LiveControl(trigger_response=True))
+    assert sent == [{"trigger_response": True}]
+    assert result.dropped == ()
+
+
+def test_context_and_trigger_both_dropped_send_nothing(no_context_provider: str) -> None:
+    client = _client(no_context_provider, on_unsupported="drop")
+    with pytest.warns(UnsupportedCapabilityWarning, match="control.trigger_response"):
+        result = client.calls.control("c1", LiveControl(inject_context="x", trigger_response=False))
+    assert result.applied == ()
+    assert result.dropped == ("control.inject_context", "control.trigger_response")
+
+
+def test_missing_context_with_trigger_refused_naming_the_context(
+    no_context_provider: str,
+) -> None:
+    """With on_unsupported="error" only the unsupported field is named; nothing is sent."""
+    client = _client(no_context_provider)
+    with pytest.raises(UnsupportedCapabilityError) as info:
+        client.calls.control("c1", LiveControl(inject_context="x", trigger_response=True))
+    assert info.value.capabilities == ("control.inject_context",)
