@@ -20,7 +20,7 @@ from callswitch import registry as _registry
 from callswitch._version import __version__
 from callswitch.capabilities import Capabilities, Capability, CapabilityMatrix, Support
 from callswitch.client import AsyncClient, Client, _Engine
-from callswitch.config import Secret, Timeouts
+from callswitch.config import OnUnsupported, Secret, Timeouts
 from callswitch.models import (
     Call,
     CallDirection,
@@ -83,7 +83,7 @@ def _engine(
     base_url: str | None,
     timeout: float | Timeouts | None,
     max_retries: int | None,
-    on_unsupported: str | None,
+    on_unsupported: OnUnsupported | None,
 ) -> _Engine:
     file_config = _config.load_file_config()
     name = _config.choose_provider(provider, file_config)
@@ -109,7 +109,7 @@ def connect(
     base_url: str | None = None,
     timeout: float | Timeouts | None = None,
     max_retries: int | None = None,
-    on_unsupported: str | None = None,
+    on_unsupported: OnUnsupported | None = None,
     http_client: httpx.Client | None = None,
 ) -> Client:
     """A synchronous client for ``provider``.
@@ -132,7 +132,7 @@ def connect_async(
     base_url: str | None = None,
     timeout: float | Timeouts | None = None,
     max_retries: int | None = None,
-    on_unsupported: str | None = None,
+    on_unsupported: OnUnsupported | None = None,
     http_client: httpx.AsyncClient | None = None,
 ) -> AsyncClient:
     """Like :func:`connect`, for asyncio: the same surface, awaitable."""

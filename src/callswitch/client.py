@@ -175,17 +175,32 @@ class _Engine:
             raise UnsupportedCapabilityError(self.spec.name, (capability.value,), row.note)
 
     def split_fields(
-        self, model: CallUpdate | LiveControl, fields: Mapping[str, Capability]
+        self,
+        model: CallUpdate | LiveControl,
+        fields: Mapping[str, Capability],
+        operation: Capability,
     ) -> tuple[dict[str, Any], tuple[str, ...]]:
-        """Apply the unsupported-field policy: (fields to send, capabilities dropped)."""
+        """Apply the unsupported-field policy: (fields to send, capabilities dropped).
+
+        When the provider lacks ``operation`` itself, every field counts as unsupported:
+        refused with ``on_unsupported="error"``, all dropped with ``"drop"`` (nothing is
+        sent), except privacy fields, which are refused in both modes.
+        """
         requested = model.set_fields()
         if not requested:
             raise InvalidRequestError(
                 f"this {type(model).__name__} sets no field; set at least one"
             )
-        missing = self.capabilities.unsupported_of(fields[name] for name in requested)
-        if not missing:
-            return {name: getattr(model, name) for name in requested}, ()
+        caps = self.capabilities
+        if caps.supports(operation):
+            missing = caps.unsupported_of(fields[name] for name in requested)
+            if not missing:
+                return {name: getattr(model, name) for name in requested}, ()
+            notes = "; ".join(f"{c.value}: {caps[c].note}" for c in missing)
+        else:
+            # Name every capability the request needs, not just the operation.
+            missing = tuple(fields[name] for name in requested)
+            notes = f"{operation.value}: {caps[operation].note}"
         names = tuple(c.value for c in missing)
         privacy = [c.value for c in missing if c in PRIVACY_CAPABILITIES]
         if self.settings.on_unsupported == "error" or privacy:
@@ -195,19 +210,21 @@ class _Engine:
                     f"{', '.join(privacy)} changes what is kept about the caller, so it is "
                     'never dropped, even with on_unsupported="drop".'
                 )
-            notes = "; ".join(f"{c.value}: {self.capabilities[c].note}" for c in missing)
             raise UnsupportedCapabilityError(self.spec.name, names, f"{detail} ({notes})".strip())
         gone = {n for n in requested if fields[n] in missing}
         # A field that qualifies a dropped one (a trigger for dropped context) goes too.
         along = tuple(n for n in requested if n not in gone and QUALIFIES.get(n) in gone)
         kept = {n: getattr(model, n) for n in requested if n not in gone and n not in along}
         also = tuple(fields[n].value for n in along)
-        with_them = (
-            f", and {', '.join(also)}, which only qualifies what was dropped," if also else ""
-        )
+        if not caps.supports(operation):
+            what = f"{operation.value}; dropped {', '.join(names)} and sent nothing"
+        else:
+            with_them = (
+                f", and {', '.join(also)}, which only qualifies what was dropped," if also else ""
+            )
+            what = f"{', '.join(names)}; dropped them{with_them} and sent the rest"
         warnings.warn(
-            f"{self.spec.name} does not support {', '.join(names)}; dropped them{with_them} "
-            "and sent the rest (on_unsupported='drop')",
+            f"{self.spec.name} does not support {what} (on_unsupported='drop')",
             UnsupportedCapabilityWarning,
             stacklevel=4,
         )
@@ -440,6 +457,7 @@ class _BaseClient(Generic[HttpT]):
         self._engine = engine
         self._owns_http = http_client is None
         self._http_client: HttpT | None = http_client
+        self._closed = False
         self._timeouts = timeouts or engine.settings.timeout
         self._timeout = engine.timeout_for(self._timeouts)
         self._retry = retry or engine.retry
@@ -457,6 +475,12 @@ class _BaseClient(Generic[HttpT]):
             with _http_lock:
                 http = self._http_client
                 if http is None:
+                    if self._closed:
+                        # What httpx says for a closed client, rather than a new pool that
+                        # nothing would close.
+                        raise RuntimeError(
+                            "this callswitch client is closed; make a new one to send"
+                        )
                     http = self._http_client = self._new_http()
         return http
 
@@ -531,9 +555,11 @@ class Client(_BaseClient[httpx.Client]):
         return Client(self._engine, self._http, timeouts, retry)
 
     def close(self) -> None:
-        """Close the connections, if callswitch made them (never a caller's client)."""
-        if self._owns_http:
-            self._http.close()
+        """Close the connections, if callswitch made them (never a caller's client).
+        A client that never sent has none to close, and none is made to close it."""
+        self._closed = True
+        if self._owns_http and self._http_client is not None:
+            self._http_client.close()
 
     def __enter__(self) -> Client:
         return self
@@ -611,9 +637,11 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         return AsyncClient(self._engine, self._http, timeouts, retry)
 
     async def aclose(self) -> None:
-        """Close the connections, if callswitch made them (never a caller's client)."""
-        if self._owns_http:
-            await self._http.aclose()
+        """Close the connections, if callswitch made them (never a caller's client).
+        A client that never sent has none to close, and none is made to close it."""
+        self._closed = True
+        if self._owns_http and self._http_client is not None:
+            await self._http_client.aclose()
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -791,9 +819,8 @@ class _CallsBase:
             raise InvalidRequestError(
                 f"calls.update takes a CallUpdate, got {type(update).__name__}"
             )
-        self._e.require(Capability.CALLS_UPDATE)
         safe_id = check_call_id(call_id)
-        kept, dropped = self._e.split_fields(update, UPDATE_FIELDS)
+        kept, dropped = self._e.split_fields(update, UPDATE_FIELDS, Capability.CALLS_UPDATE)
         options = self._e.options_for(provider_options)
         if not kept:
             return _finished(UpdateResult(dropped=dropped))
@@ -811,15 +838,7 @@ class _CallsBase:
                 f"calls.control takes a LiveControl, got {type(control).__name__}"
             )
         safe_id = check_call_id(call_id)
-        if not self._e.capabilities.supports(Capability.CALLS_CONTROL):
-            # Name every capability the request needs, not just the operation.
-            wanted = tuple(CONTROL_FIELDS[f] for f in control.set_fields())
-            if self._e.settings.on_unsupported == "error":
-                note = self._e.capabilities[Capability.CALLS_CONTROL].note
-                raise UnsupportedCapabilityError(
-                    self._e.spec.name, tuple(c.value for c in wanted), note
-                )
-        kept, dropped = self._e.split_fields(control, CONTROL_FIELDS)
+        kept, dropped = self._e.split_fields(control, CONTROL_FIELDS, Capability.CALLS_CONTROL)
         options = self._e.options_for(provider_options)
         if not kept:
             return _finished(ControlResult(call_id=call_id, dropped=dropped))

@@ -28,6 +28,7 @@ import attrs
 from callswitch.errors import ConfigurationError
 
 __all__ = [
+    "OnUnsupported",
     "Secret",
     "Settings",
     "Timeouts",
@@ -36,6 +37,7 @@ __all__ = [
     "resolve_settings",
 ]
 
+#: What to do with a request that needs a capability the provider lacks.
 OnUnsupported = Literal["error", "drop"]
 
 DEFAULT_TIMEOUT = 30.0

@@ -58,16 +58,21 @@ class Registry:
         with self._lock:
             return tuple(sorted(set(self._eps()) | set(self._specs)))
 
-    def register_plugin(self, plugin: object, name: str | None = None) -> None:
-        """Register a plugin object (a module or instance with hook implementations) now.
+    def register_plugin(self, plugin: object, name: str | None = None) -> tuple[str, ...]:
+        """Register a plugin object (a module or instance with hook implementations) now,
+        and return the names of the providers it registered.
 
-        For tests and for applications that ship a provider without packaging it.
+        ``name`` names the plugin in error messages (default: its ``__name__``). For tests
+        and for applications that ship a provider without packaging it; undo with
+        :meth:`unregister` for each returned provider name.
         """
         with self._lock:
-            self._collect(plugin, name or str(getattr(plugin, "__name__", repr(plugin))), None)
+            label = name or str(getattr(plugin, "__name__", repr(plugin)))
+            return tuple(self._collect(plugin, label, None))
 
     def unregister(self, provider: str) -> None:
-        """Forget a provider registered with :meth:`register_plugin`."""
+        """Forget the provider named ``provider`` (a name :meth:`register_plugin` returned;
+        not the plugin object). Unknown names are ignored."""
         with self._lock:
             self._specs.pop(provider, None)
             self._failed.pop(provider, None)

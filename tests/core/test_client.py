@@ -283,9 +283,8 @@ class _Variant:
 def no_context_provider() -> Iterator[str]:
     """'noctx': like 'fake', but without control.inject_context (trigger_response kept)."""
     registry = default_registry()
-    name = "noctx"
-    registry.register_plugin(
-        _Variant(name, {callswitch.Capability.CONTROL_INJECT_CONTEXT}), name=name
+    (name,) = registry.register_plugin(
+        _Variant("noctx", {callswitch.Capability.CONTROL_INJECT_CONTEXT}), name="noctx plugin"
     )
     try:
         yield name
@@ -344,3 +343,74 @@ def test_missing_context_with_trigger_refused_naming_the_context(
     with pytest.raises(UnsupportedCapabilityError) as info:
         client.calls.control("c1", LiveControl(inject_context="x", trigger_response=True))
     assert info.value.capabilities == ("control.inject_context",)
+
+
+@pytest.fixture
+def no_update_provider() -> Iterator[str]:
+    """'noupdate': like 'fake', but without calls.update (its field rows say supported)."""
+    registry = default_registry()
+    (name,) = registry.register_plugin(
+        _Variant("noupdate", {callswitch.Capability.CALLS_UPDATE}), name="noupdate plugin"
+    )
+    try:
+        yield name
+    finally:
+        registry.unregister(name)
+
+
+def test_unsupported_update_refused_naming_every_field(no_update_provider: str) -> None:
+    with pytest.raises(UnsupportedCapabilityError) as info:
+        _client(no_update_provider).calls.update("c1", CallUpdate(name="n", metadata={"a": 1}))
+    assert info.value.capabilities == ("update.metadata", "update.name")
+    assert "calls.update: variant note for calls.update" in str(info.value)
+
+
+def test_unsupported_update_with_drop_drops_everything(no_update_provider: str) -> None:
+    """Like calls.control: with "drop", a provider without calls.update sends nothing and
+    reports every field dropped."""
+    client = _client(no_update_provider, on_unsupported="drop")
+    with pytest.warns(UnsupportedCapabilityWarning, match="does not support calls.update;"):
+        result = client.calls.update("c1", CallUpdate(name="n", metadata={"a": 1}))
+    assert result.dropped == ("update.metadata", "update.name")
+    assert result.applied == ()
+    assert result.call is None
+
+
+def test_unsupported_update_with_drop_still_refuses_privacy(no_update_provider: str) -> None:
+    client = _client(no_update_provider, on_unsupported="drop")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(UnsupportedCapabilityError, match="never dropped") as info:
+            client.calls.update(
+                "c1", CallUpdate(name="n", data_storage=DataStorage.BASIC_ATTRIBUTES_ONLY)
+            )
+    assert info.value.capabilities == ("update.data_storage", "update.name")
+
+
+def test_close_without_sending_makes_no_http_client(fake_provider: str) -> None:
+    client = callswitch.connect(fake_provider, api_key="k")
+    client.close()
+    assert client._http_client is None
+    with pytest.raises(RuntimeError, match="closed"):
+        client.calls.get("c1")
+    assert client._http_client is None
+
+
+@pytest.mark.anyio
+async def test_aclose_without_sending_makes_no_http_client(fake_provider: str) -> None:
+    async with callswitch.connect_async(fake_provider, api_key="k") as aclient:
+        assert aclient.supports("calls.get")
+    assert aclient._http_client is None
+    with pytest.raises(RuntimeError, match="closed"):
+        await aclient.calls.get("c1")
+
+
+def test_register_plugin_returns_what_unregister_takes() -> None:
+    import fakeprovider
+    from callswitch.registry import Registry
+
+    registry = Registry(group="callswitch.test-core-registry")
+    assert registry.register_plugin(fakeprovider) == ("fake",)
+    assert registry.names() == ("fake",)
+    registry.unregister("fake")
+    assert registry.names() == ()
