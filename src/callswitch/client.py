@@ -10,6 +10,7 @@ client turns those steps into IO in a few lines: ``Client`` with ``httpx.Client`
 
 from __future__ import annotations
 
+import contextvars
 import inspect
 import logging
 import os
@@ -62,6 +63,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncCalls", "AsyncClient", "Calls", "Client"]
 
 logger = logging.getLogger("callswitch.http")
+_httpx_logger = logging.getLogger("httpx")
 
 T = TypeVar("T")
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
@@ -79,31 +81,30 @@ def _redact_url(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/..."
 
 
-class _HideCredentialUrls(logging.Filter):
-    """Redacts credential URLs (absolute, unauthenticated plan URLs) from httpx's log lines.
+#: The credential URL this thread or task is sending right now, if any. Set by
+#: :meth:`_Engine._attempts` only around the send of an absolute, unauthenticated plan URL
+#: (a control URL), so nothing outside that request is affected and no URL is kept after.
+_sending_secret_url: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "callswitch_sending_secret_url", default=None
+)
+
+
+class _HideCredentialUrl(logging.Filter):
+    """Redacts the credential URL being sent from httpx's log line for that request.
 
     httpx logs every request URL at INFO; a control URL in a log is a way into a live call.
+    httpx writes that line itself, from the request's real URL, so no per-client hook can
+    change it: a filter on the ``httpx`` logger that acts only within the send does.
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: set[str] = set()
-
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.urls and isinstance(record.args, tuple):
-            record.args = tuple(
-                _redact_url(str(arg)) if str(arg) in self.urls else arg for arg in record.args
-            )
+        url = _sending_secret_url.get()
+        if url is not None and isinstance(record.args, tuple):
+            record.args = tuple(_redact_url(url) if str(arg) == url else arg for arg in record.args)
         return True
 
-    def remember(self, url: str) -> None:
-        if len(self.urls) > 10_000:  # bounded: old calls' URLs are dead anyway
-            self.urls.clear()
-        self.urls.add(url)
 
-
-_credential_urls = _HideCredentialUrls()
-logging.getLogger("httpx").addFilter(_credential_urls)
+_hide_credential_url = _HideCredentialUrl()
 
 
 _ssl_lock = threading.Lock()
@@ -294,12 +295,22 @@ class _Engine:
             self.headers_for(request),
             timeout,
         )
+        # A URL that is its own credential is hidden from httpx's log while it is sent.
+        secret = send.url if not request.authenticate and request.is_absolute else None
+        if secret is not None:
+            _httpx_logger.addFilter(_hide_credential_url)  # added once; a no-op after
         clock = retry.clock
         first = started = clock()
         attempt = 0
         while True:
             attempt += 1
-            reply = yield send
+            if secret is not None:
+                _sending_secret_url.set(secret)
+            try:
+                reply = yield send
+            finally:
+                if secret is not None:
+                    _sending_secret_url.set(None)
             if isinstance(reply, httpx.TransportError):
                 self.log(request, type(reply).__name__, started, attempt, clock)
                 wait = retry.after_exception(reply, request.safety, attempt, clock() - first)
@@ -328,8 +339,6 @@ class _Engine:
     # -- HTTP -----------------------------------------------------------------------------
     def url_for(self, request: Request) -> str:
         if request.is_absolute:
-            if not request.authenticate:
-                _credential_urls.remember(request.path)
             return request.path
         return self.settings.base_url + request.path
 
@@ -595,8 +604,9 @@ class Client(_BaseClient[httpx.Client]):
         except StopIteration as stop:
             result: T = stop.value
             return result
-        finally:
-            steps.close()
+        except BaseException:
+            steps.close()  # the plan is closed too (its finally blocks run)
+            raise
 
 
 class AsyncClient(_BaseClient[httpx.AsyncClient]):
@@ -677,8 +687,9 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         except StopIteration as stop:
             result: T = stop.value
             return result
-        finally:
-            steps.close()
+        except BaseException:
+            steps.close()  # the plan is closed too (its finally blocks run)
+            raise
 
 
 async def _async_sleep(sleep: Callable[[float], object] | None, seconds: float) -> None:

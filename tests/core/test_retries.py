@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 
 import httpx
 import pytest
@@ -318,6 +320,63 @@ def test_credential_urls_are_redacted_in_logs_and_errors(
     assert "https://ctl.invalid/..." in text
     assert "TOKEN123" not in str(info.value)
     assert "authorization" not in script.requests[0].headers
+
+
+def test_credential_url_redaction_is_scoped_to_its_send(
+    fake_provider: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The redaction is per request: callswitch keeps no store of credential URLs, so a
+    line logged outside the send (or for an authenticated URL) is left as it is."""
+    from callswitch.http import Request
+
+    secret_url = "https://ctl.invalid/calls/c2/control-TOKEN456"
+    script = Script(httpx.Response(200, json={}), OK_CALL)
+    client = _client(fake_provider, script)
+
+    def plan():  # type: ignore[no-untyped-def]
+        yield Request("POST", secret_url, json={}, safety=Safety.UNSAFE, authenticate=False)
+
+    with caplog.at_level(logging.INFO, logger="httpx"):
+        client._run(plan())
+        client.calls.get("c1")
+        logging.getLogger("httpx").info("elsewhere: %s", secret_url)
+    lines = [r.getMessage() for r in caplog.records]
+    assert "TOKEN456" not in lines[0]
+    assert "https://fake.invalid/api/calls/c1" in lines[1]
+    assert lines[2] == f"elsewhere: {secret_url}"
+
+
+@pytest.mark.anyio
+async def test_credential_url_redacted_for_the_async_client(
+    fake_provider: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from callswitch.http import Request
+
+    secret_url = "https://ctl.invalid/calls/c3/control-TOKEN789"
+
+    def plan():  # type: ignore[no-untyped-def]
+        yield Request("POST", secret_url, json={}, safety=Safety.UNSAFE, authenticate=False)
+
+    ok = httpx.Response(200, json={})
+    async with httpx.AsyncClient(transport=httpx.MockTransport(lambda r: ok)) as http:
+        aclient = callswitch.connect_async(fake_provider, api_key="k", http_client=http)
+        with caplog.at_level(logging.INFO, logger="httpx"):
+            await aclient._run(plan())
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "https://ctl.invalid/..." in text
+    assert "TOKEN789" not in text
+
+
+def test_import_installs_no_log_filter() -> None:
+    """Nothing is added to httpx's logger until a credential URL is sent."""
+    code = (
+        "import logging, callswitch, callswitch.client; "
+        "print(len(logging.getLogger('httpx').filters))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "0"
 
 
 @pytest.mark.parametrize("provider", ["retell", "truedy"])
