@@ -166,8 +166,11 @@ class _Engine:
         self.adapter: Adapter = spec.load_adapter()(spec.capabilities)
         self.capabilities: Capabilities = spec.capabilities
         self.retry = RetryPolicy(max_retries=settings.max_retries)
-        self._auth = self.adapter.auth_headers(settings.api_key.get_secret_value())
-        self._base_headers = {"User-Agent": f"callswitch/{__version__}"}
+        base = {"User-Agent": f"callswitch/{__version__}"}
+        auth = self.adapter.auth_headers(settings.api_key.get_secret_value())
+        # Built once: httpx copies the headers it is given, so requests can share these.
+        self._base_headers: dict[str, str] = base
+        self._auth_headers: dict[str, str] = {**base, **auth}
 
     # -- policy -------------------------------------------------------------------------
     def require(self, capability: Capability) -> None:
@@ -348,11 +351,8 @@ class _Engine:
         return _redact_url(url) if request.is_absolute else url
 
     def headers_for(self, request: Request) -> dict[str, str]:
-        headers = dict(self._base_headers)
-        if request.authenticate:
-            headers.update(self._auth)
-        headers.update(request.headers)
-        return headers
+        headers = self._auth_headers if request.authenticate else self._base_headers
+        return {**headers, **request.headers} if request.headers else headers
 
     def timeout_for(self, timeouts: Timeouts) -> httpx.Timeout:
         return httpx.Timeout(timeouts.total, connect=timeouts.connect)

@@ -414,3 +414,32 @@ def test_register_plugin_returns_what_unregister_takes() -> None:
     assert registry.names() == ("fake",)
     registry.unregister("fake")
     assert registry.names() == ()
+
+
+def test_request_headers_do_not_leak_between_requests(fake_provider: str) -> None:
+    """Headers are built once per client and shared; a request's own headers are merged
+    into a copy, so they never reach the next request, and the key stays off URLs that
+    are their own credential."""
+    from callswitch.http import Request
+
+    seen: list[httpx.Headers] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers)
+        return httpx.Response(200, json={"id": "c1", "status": "ended"})
+
+    client = _client(fake_provider, handler)
+
+    def plan():  # type: ignore[no-untyped-def]
+        yield Request("POST", "/calls", headers={"X-Idempotency-Key": "k1"})
+        yield Request("POST", "https://ctl.invalid/c1", authenticate=False)
+
+    client._run(plan())
+    client.calls.get("c1")
+    assert seen[0]["x-idempotency-key"] == "k1"
+    assert seen[0]["authorization"] == "Bearer k-secret"
+    assert "authorization" not in seen[1]
+    assert "x-idempotency-key" not in seen[1]
+    assert "x-idempotency-key" not in seen[2]
+    assert seen[2]["authorization"] == "Bearer k-secret"
+    assert all(h["user-agent"].startswith("callswitch/") for h in seen)
