@@ -244,6 +244,11 @@ async def test_soak_mixed_operations_under_faults(
     assert 0.07 < sum(injector.injected.values()) / len(emu.requests) < 0.13
     assert retried
     assert len(succeeded) > 0.85 * OPERATIONS
-    # Only unsafe operations can end unknown: live control (creates carry a key).
-    assert {o.kind for o in unknown} <= {"control"}
+    # Only writes can end unknown: live control (never retried once sent), and a keyed
+    # create whose every retry failed ambiguously, which hands its key back to reuse.
+    assert {o.kind for o in unknown} <= {"control", "create"}
+    for outcome in unknown:
+        if outcome.kind == "create":
+            assert isinstance(outcome.error, OutcomeUnknownError)
+            assert outcome.error.idempotency_key
     emu.close()
