@@ -151,10 +151,7 @@ class RetellEmulator(Emulator):
         record.update({k: v for k, v in fields.items() if k not in ("call_type",)})
         with self.lock:
             self._remember(record)
-            if status != "queued":
-                if status == "ended":
-                    self.apply_status(record, "ongoing")
-                self.apply_status(record, status)
+            self.walk_to(record, status)
         return record
 
     def apply_status(self, call: dict[str, Any], status: str) -> None:

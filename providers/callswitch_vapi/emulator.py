@@ -166,10 +166,7 @@ class VapiEmulator(Emulator):
         record.update(fields)
         with self.lock:
             self._store(record)
-            if status != "queued":
-                if status == "ended":
-                    self.apply_status(record, "ongoing")
-                self.apply_status(record, status)
+            self.walk_to(record, status)
         return record
 
     def apply_status(self, call: dict[str, Any], status: str) -> None:

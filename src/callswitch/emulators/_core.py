@@ -244,9 +244,20 @@ class Emulator:
     def new_call(self, status: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         """A fresh call record in neutral ``status``, with vendor-shaped ``fields`` merged in.
 
-        The record is not stored; :meth:`add_call` stores it.
+        An emulator stores it with its own bookkeeping (and may use :meth:`walk_to`);
+        :meth:`add_call` then returns a copy.
         """
         raise NotImplementedError
+
+    def walk_to(self, call: dict[str, Any], status: str) -> None:
+        """Move a new, queued record to neutral ``status`` through the states in between,
+        so each side effect (start time, transcript, end reason) happens in order. Called
+        under the lock."""
+        if status == "queued":
+            return
+        if status == "ended":
+            self.apply_status(call, "ongoing")
+        self.apply_status(call, status)
 
     def apply_status(self, call: dict[str, Any], status: str) -> None:
         """Move ``call`` to neutral ``status`` with the vendor's side effects (timestamps,
