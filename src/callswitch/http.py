@@ -20,6 +20,7 @@ from collections.abc import Generator, Mapping
 from typing import Any, Generic, TypeAlias, TypeVar
 
 import attrs
+import pydantic_core
 
 from callswitch.errors import ProviderError
 
@@ -68,6 +69,21 @@ class Request:
         return self.path.startswith(("http://", "https://"))
 
 
+def loads(content: bytes) -> Any:
+    """JSON bytes -> Python objects, exactly as :func:`json.loads` reads them.
+
+    pydantic-core's parser (already a dependency) reads a response body in about half the
+    time :func:`json.loads` takes, for the same result. It refuses a few things
+    :func:`json.loads` accepts (a UTF-8 BOM, UTF-16 or UTF-32 text, lone surrogate
+    escapes); those go to :func:`json.loads`, so the two never disagree. Invalid JSON
+    raises ``ValueError`` either way.
+    """
+    try:
+        return pydantic_core.from_json(content)
+    except ValueError:
+        return _json.loads(content)
+
+
 @attrs.frozen
 class Response:
     """One HTTP response, described. Header names are lower case."""
@@ -90,7 +106,7 @@ class Response:
         if not self.content.strip():
             return None
         try:
-            return _json.loads(self.content)
+            return loads(self.content)
         except ValueError:
             raise ProviderError(
                 "the response body is not valid JSON",
