@@ -443,3 +443,31 @@ def test_request_headers_do_not_leak_between_requests(fake_provider: str) -> Non
     assert "x-idempotency-key" not in seen[2]
     assert seen[2]["authorization"] == "Bearer k-secret"
     assert all(h["user-agent"].startswith("callswitch/") for h in seen)
+
+
+def test_request_headers_replace_base_headers_whatever_their_case(fake_provider: str) -> None:
+    from callswitch.http import Request
+
+    sent: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={"id": "c1", "status": "ongoing"})
+
+    client = _client(fake_provider, record)
+    engine = client._engine
+    own = Request("GET", "/calls/c1", headers={"user-agent": "mine/1", "X-Extra": "1"})
+    plain = Request("GET", "/calls/c1")
+
+    def plan():  # type: ignore[no-untyped-def]
+        yield own
+        yield plain
+
+    client._run(plan())
+    first, second = sent
+    assert first.headers.get_list("user-agent") == ["mine/1"]
+    assert first.headers["x-extra"] == "1"
+    assert first.headers["authorization"] == engine._auth_headers["authorization"]
+    # The shared base headers were copied, not changed, for the first request.
+    assert second.headers.get_list("user-agent") == [f"callswitch/{callswitch.__version__}"]
+    assert "x-extra" not in second.headers
