@@ -165,6 +165,8 @@ class _Engine:
         self.settings = settings
         self.adapter: Adapter = spec.load_adapter()(spec.capabilities)
         self.capabilities: Capabilities = spec.capabilities
+        # Declarations are immutable: what the provider lacks is worked out once.
+        self._lacking = frozenset(c for c in Capability if not spec.capabilities.supports(c))
         self.retry = RetryPolicy(max_retries=settings.max_retries)
         base = {"User-Agent": f"callswitch/{__version__}"}
         auth = self.adapter.auth_headers(settings.api_key.get_secret_value())
@@ -176,7 +178,7 @@ class _Engine:
 
     # -- policy -------------------------------------------------------------------------
     def require(self, capability: Capability) -> None:
-        if not self.capabilities.supports(capability):
+        if capability in self._lacking:
             row = self.capabilities[capability]
             raise UnsupportedCapabilityError(self.spec.name, (capability.value,), row.note)
 
@@ -197,9 +199,9 @@ class _Engine:
             raise InvalidRequestError(
                 f"this {type(model).__name__} sets no field; set at least one"
             )
-        caps = self.capabilities
-        if caps.supports(operation):
-            missing = caps.unsupported_of(fields[name] for name in requested)
+        caps, lacking = self.capabilities, self._lacking
+        if operation not in lacking:
+            missing = tuple(fields[name] for name in requested if fields[name] in lacking)
             if not missing:
                 return {name: getattr(model, name) for name in requested}, ()
             notes = "; ".join(f"{c.value}: {caps[c].note}" for c in missing)
@@ -222,7 +224,7 @@ class _Engine:
         along = tuple(n for n in requested if n not in gone and QUALIFIES.get(n) in gone)
         kept = {n: getattr(model, n) for n in requested if n not in gone and n not in along}
         also = tuple(fields[n].value for n in along)
-        if not caps.supports(operation):
+        if operation in lacking:
             what = f"{operation.value}; dropped {', '.join(names)} and sent nothing"
         else:
             with_them = (
