@@ -470,9 +470,12 @@ class _BaseClient(Generic[HttpT]):
         http_client: HttpT | None,
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
+        parent: _BaseClient[HttpT] | None = None,
     ) -> None:
         self._engine = engine
-        self._owns_http = http_client is None
+        #: The client whose connections this one uses (made by ``with_options``).
+        self._parent: _BaseClient[HttpT] | None = parent
+        self._owns_http = http_client is None and parent is None
         self._http_client: HttpT | None = http_client
         self._closed = False
         self._timeouts = timeouts or engine.settings.timeout
@@ -486,7 +489,10 @@ class _BaseClient(Generic[HttpT]):
     def _http(self) -> HttpT:
         """The httpx client. One that callswitch owns is made on first use rather than in
         ``connect()``: making it (httpcore's import, a connection pool) was most of what
-        ``connect()`` cost, and some clients never send (capability checks, the CLI)."""
+        ``connect()`` cost, and some clients never send (capability checks, the CLI).
+        A client from ``with_options`` uses its parent's, made when either first sends."""
+        if self._parent is not None:
+            return self._parent._http
         http = self._http_client
         if http is None:
             with _http_lock:
@@ -542,13 +548,14 @@ class Client(_BaseClient[httpx.Client]):
         http_client: httpx.Client | None = None,
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
+        parent: _BaseClient[httpx.Client] | None = None,
     ) -> None:
         if http_client is not None and not isinstance(http_client, httpx.Client):
             raise ConfigurationError(
                 "http_client must be an httpx.Client for connect(); use connect_async() "
                 "with an httpx.AsyncClient"
             )
-        super().__init__(engine, http_client, timeouts, retry)
+        super().__init__(engine, http_client, timeouts, retry, parent)
         self.calls = Calls(self)
 
     def _new_http(self) -> httpx.Client:
@@ -569,7 +576,7 @@ class Client(_BaseClient[httpx.Client]):
         record waits instead of sleeping, or for other schedulers.
         """
         timeouts, retry = self._options(timeout, max_retries, sleep, clock)
-        return Client(self._engine, self._http, timeouts, retry)
+        return Client(self._engine, None, timeouts, retry, parent=self._parent or self)
 
     def close(self) -> None:
         """Close the connections, if callswitch made them (never a caller's client).
@@ -626,13 +633,14 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         http_client: httpx.AsyncClient | None = None,
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
+        parent: _BaseClient[httpx.AsyncClient] | None = None,
     ) -> None:
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise ConfigurationError(
                 "http_client must be an httpx.AsyncClient for connect_async(); use "
                 "connect() with an httpx.Client"
             )
-        super().__init__(engine, http_client, timeouts, retry)
+        super().__init__(engine, http_client, timeouts, retry, parent)
         self.calls = AsyncCalls(self)
 
     def _new_http(self) -> httpx.AsyncClient:
@@ -652,7 +660,7 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         such as ``waits.append``; ``clock`` as for :meth:`Client.with_options`.
         """
         timeouts, retry = self._options(timeout, max_retries, sleep, clock)
-        return AsyncClient(self._engine, self._http, timeouts, retry)
+        return AsyncClient(self._engine, None, timeouts, retry, parent=self._parent or self)
 
     async def aclose(self) -> None:
         """Close the connections, if callswitch made them (never a caller's client).

@@ -215,6 +215,7 @@ def test_with_options_shares_connections(fake_provider: str) -> None:
     client = _client(fake_provider, _echo)
     other = client.with_options(timeout=2, max_retries=0)
     assert other._http is client._http
+    assert other.with_options(max_retries=1)._http is client._http
     assert other._timeouts.total == 2.0
     assert other._retry.max_retries == 0
     assert client._retry.max_retries == 2
@@ -471,3 +472,33 @@ def test_request_headers_replace_base_headers_whatever_their_case(fake_provider:
     # The shared base headers were copied, not changed, for the first request.
     assert second.headers.get_list("user-agent") == [f"callswitch/{callswitch.__version__}"]
     assert "x-extra" not in second.headers
+
+
+def test_with_options_makes_no_connections_until_one_is_needed(fake_provider: str) -> None:
+    """A client callswitch owns makes its httpx client on first use; with_options()
+    shares it without making it, and either one's first request makes the one pool."""
+    client = callswitch.connect(fake_provider, api_key="k-secret")
+    other = client.with_options(max_retries=0)
+    assert client._http_client is None
+    assert other._http_client is None
+    made = other._http
+    assert client._http is made
+    other.close()  # the derived client owns nothing: the shared pool stays open
+    assert not made.is_closed
+    client.close()
+    assert made.is_closed
+
+
+@pytest.mark.anyio
+async def test_async_with_options_makes_no_connections_until_one_is_needed(
+    fake_provider: str,
+) -> None:
+    client = callswitch.connect_async(fake_provider, api_key="k-secret")
+    other = client.with_options(timeout=3)
+    assert client._http_client is None
+    made = other._http
+    assert client._http is made
+    await other.aclose()
+    assert not made.is_closed
+    await client.aclose()
+    assert made.is_closed
