@@ -12,8 +12,9 @@ in ``shared/seeds`` (000: update-live-call, 001: update-call, 004: create-web-ca
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 from callswitch._kit import (
@@ -134,14 +135,25 @@ END_REASONS: Mapping[str, EndReason] = {
 
 
 # ------------------------------------------------------------------------ small readers
+# to_call runs for every call read, list pages included, so these readers do the least
+# work that gives the same result: enum values are looked up in dicts (constructing a
+# lenient enum goes through its _missing_ hook), nested objects are read without copying
+# them (pydantic copies the dict fields of Call anyway), and dict is tested before the
+# Mapping ABC, whose isinstance check alone is slower than most of a field's reading.
+
+_DIRECTIONS: Mapping[str, CallDirection] = {d.value: d for d in CallDirection}
+_ROLES: Mapping[str, UtteranceRole] = {r.value: r for r in UtteranceRole}
+_SENTIMENTS: Mapping[str, Sentiment] = {s.value: s for s in Sentiment}
+_NO_FIELDS: Mapping[str, Any] = MappingProxyType({})
 
 
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return dict(value) if isinstance(value, Mapping) else {}
+def _object(value: Any) -> Mapping[str, Any]:
+    """``value`` if it is a JSON object (any Mapping), else an empty one; not copied."""
+    return value if isinstance(value, (dict, Mapping)) else _NO_FIELDS
 
 
 def ms_to_datetime(value: Any) -> datetime | None:
@@ -149,21 +161,31 @@ def ms_to_datetime(value: Any) -> datetime | None:
     return epoch_to_datetime(value, unit="ms")
 
 
-def _duration(payload: Mapping[str, Any]) -> timedelta | None:
-    duration = to_timedelta(payload.get("duration_ms"), unit="ms")
+def _duration(
+    duration_ms: Any, started: datetime | None, ended: datetime | None
+) -> timedelta | None:
+    duration = to_timedelta(duration_ms, unit="ms")
     if duration is not None:
         return duration
     # No duration_ms (older payloads, seed 001): the span between start and end.
-    start = ms_to_datetime(payload.get("start_timestamp"))
-    end = ms_to_datetime(payload.get("end_timestamp"))
-    if start is not None and end is not None and end >= start:
-        return end - start
+    if started is not None and ended is not None and ended >= started:
+        return ended - started
     return None
 
 
 def _cost(value: Any) -> Money | None:
-    cents = to_decimal(_dict(value).get("combined_cost"))
+    cents = to_decimal(_object(value).get("combined_cost"))
     return Money(amount=cents / 100, currency="USD") if cents is not None else None
+
+
+def _word_time(words: Iterable[Any], key: str) -> float | None:
+    """``key`` ("start" or "end") of the first word in ``words`` that has it as a number."""
+    for word in words:
+        if isinstance(word, (dict, Mapping)):
+            number = finite_number(word.get(key))
+            if number is not None:
+                return float(number)
+    return None
 
 
 def to_utterances(value: Any) -> tuple[Utterance, ...]:
@@ -172,27 +194,26 @@ def to_utterances(value: Any) -> tuple[Utterance, ...]:
         return ()
     out = []
     for item in value:
-        if not isinstance(item, Mapping):
+        if not isinstance(item, (dict, Mapping)):
             continue
-        words = [w for w in item.get("words") or () if isinstance(w, Mapping)]
-        starts = [s for s in (finite_number(w.get("start")) for w in words) if s is not None]
-        ends = [e for e in (finite_number(w.get("end")) for w in words) if e is not None]
+        words = item.get("words")
+        if not isinstance(words, list | tuple):
+            words = ()  # null, or not a list: no word timings
         role = item.get("role")
+        text = item.get("content")
         out.append(
             Utterance(
-                role=UtteranceRole(role) if isinstance(role, str) else UtteranceRole.UNKNOWN,
-                text=_str(item.get("content")) or "",
-                start=float(starts[0]) if starts else None,
-                end=float(ends[-1]) if ends else None,
+                role=_ROLES.get(role, UtteranceRole.UNKNOWN)
+                if isinstance(role, str)
+                else UtteranceRole.UNKNOWN,
+                text=text if isinstance(text, str) else "",
+                # The first timed word from the front, the last one from the back: an
+                # utterance of hundreds of words is read at its two ends only.
+                start=_word_time(words, "start"),
+                end=_word_time(reversed(words), "end"),
             )
         )
     return tuple(out)
-
-
-def _sentiment(value: Any) -> Sentiment | None:
-    if not isinstance(value, str):
-        return None
-    return Sentiment(value.lower())
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -201,40 +222,47 @@ def _sentiment(value: Any) -> Sentiment | None:
 def to_call(payload: Any) -> Call:
     """A Retell call object (web or phone, v2 or v3) -> :class:`Call`."""
     call_id = call_id_of(payload, "call_id", NAME)
-    analysis = _dict(payload.get("call_analysis"))
+    analysis = _object(payload.get("call_analysis"))
     status = payload.get("call_status")
     kind = payload.get("call_type")
     direction = payload.get("direction")
     reason = _str(payload.get("disconnection_reason"))
+    sentiment = analysis.get("user_sentiment")
     successful = analysis.get("call_successful")
+    started = epoch_to_datetime(payload.get("start_timestamp"), unit="ms")
+    ended = epoch_to_datetime(payload.get("end_timestamp"), unit="ms")
     return Call(
         id=call_id,
         provider=NAME,
         status=STATUSES.get(status, CallStatus.UNKNOWN)
         if isinstance(status, str)
         else CallStatus.UNKNOWN,
-        direction=CallDirection(direction) if isinstance(direction, str) else CallDirection.UNKNOWN,
+        direction=_DIRECTIONS.get(direction, CallDirection.UNKNOWN)
+        if isinstance(direction, str)
+        else CallDirection.UNKNOWN,
         kind=_KINDS.get(kind, CallKind.UNKNOWN) if isinstance(kind, str) else CallKind.UNKNOWN,
         agent_id=_str(payload.get("agent_id")),
         from_number=_str(payload.get("from_number")),
         to_number=_str(payload.get("to_number")),
         # Retell reports no creation time; start_timestamp is when the call started.
         created_at=None,
-        started_at=ms_to_datetime(payload.get("start_timestamp")),
-        ended_at=ms_to_datetime(payload.get("end_timestamp")),
-        duration=_duration(payload),
-        metadata=_dict(payload.get("metadata")),
+        started_at=started,
+        ended_at=ended,
+        duration=_duration(payload.get("duration_ms"), started, ended),
+        metadata=dict(_object(payload.get("metadata"))),
         variables=variables_to_strings(payload.get("retell_llm_dynamic_variables")),
         transcript=to_utterances(payload.get("transcript_object")),
         recording_url=_str(payload.get("recording_url")),
         summary=_str(analysis.get("call_summary")),
-        sentiment=_sentiment(analysis.get("user_sentiment")),
+        sentiment=_SENTIMENTS.get(sentiment.lower(), Sentiment.UNKNOWN)
+        if isinstance(sentiment, str)
+        else None,
         successful=successful if isinstance(successful, bool) else None,
         cost=_cost(payload.get("call_cost")),
         end_reason=END_REASONS.get(reason, EndReason.UNKNOWN) if reason else None,
         raw_end_reason=reason,
         access_token=_str(payload.get("access_token")),
-        raw=dict(payload),
+        raw=payload,  # copied by pydantic, like every dict field
     )
 
 
@@ -248,7 +276,7 @@ def call_from_web_create(payload: Any, *, agent_id: str, body: Mapping[str, Any]
     """
     if isinstance(payload, Mapping) and "call_status" in payload:
         return to_call(payload)
-    data = _dict(payload)
+    data = dict(payload) if isinstance(payload, Mapping) else {}
     merged: dict[str, Any] = {
         "call_type": "web_call",
         "call_status": "registered",

@@ -88,17 +88,24 @@ LIST_FILTERS = ("status", "direction", "agent_id", "created_after", "created_bef
 # ----------------------------------------------------------------------------- numbers
 
 
+# These run several times for every call read (list pages of thousands of calls), so
+# they test the common type first and call no other helper.
+
+
 def finite_number(value: Any) -> int | float | None:
     """``value`` if it is a finite int or float (not a bool), else ``None``."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return None
 
 
 def to_decimal(value: Any) -> Decimal | None:
     """A finite number or numeric string as an exact ``Decimal``, else ``None``."""
+    if type(value) is int:
+        # Exact without the str() round trip, which also refuses ints over 4300 digits.
+        return Decimal(value)
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
     try:
@@ -110,11 +117,15 @@ def to_decimal(value: Any) -> Decimal | None:
 
 def to_timedelta(value: Any, *, unit: Literal["s", "ms"]) -> timedelta | None:
     """A non-negative finite number of seconds or milliseconds as a timedelta."""
-    number = finite_number(value)
-    if number is None or number < 0:
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+    elif not isinstance(value, int) or isinstance(value, bool):
+        return None
+    if value < 0:
         return None
     try:
-        return timedelta(seconds=number) if unit == "s" else timedelta(milliseconds=number)
+        return timedelta(milliseconds=value) if unit == "ms" else timedelta(seconds=value)
     except OverflowError:  # beyond timedelta's range: nonsense, kept only in raw
         return None
 
@@ -130,6 +141,8 @@ def iso_to_datetime(value: Any) -> datetime | None:
         when = datetime.fromisoformat(value.strip())
     except ValueError:
         return None
+    if when.tzinfo is UTC:  # a "Z" or "+00:00" suffix, what vendors send
+        return when
     if when.tzinfo is None or when.utcoffset() is None:
         return when.replace(tzinfo=UTC)
     return when.astimezone(UTC)
@@ -167,7 +180,8 @@ def _raw_text(payload: Any) -> str:
 def call_id_of(payload: Any, key: str, provider: str) -> str:
     """The id (``payload[key]``) of a vendor call object; ProviderError with the payload's
     text when ``payload`` is not an object or has no non-empty string id."""
-    if not isinstance(payload, Mapping):
+    # dict first: it is what JSON gives, and the Mapping ABC check alone is slow.
+    if not isinstance(payload, (dict, Mapping)):
         raise ProviderError(
             f"expected a call object, got {type(payload).__name__}",
             provider=provider,
@@ -186,7 +200,7 @@ def call_id_of(payload: Any, key: str, provider: str) -> str:
 
 def variables_to_strings(value: Any) -> dict[str, str]:
     """Vendor dynamic variables -> ``Call.variables`` (see the module docstring)."""
-    if not isinstance(value, Mapping):
+    if not isinstance(value, (dict, Mapping)):  # dict: fast path
         return {}
     out: dict[str, str] = {}
     for key, item in value.items():
