@@ -88,6 +88,11 @@ LIST_STATUS: Mapping[CallStatus, str] = {
     CallStatus.FAILED: "failed",
 }
 
+# Lenient enums looked up in dicts: constructing one goes through its _missing_ hook, and
+# to_call runs for every call read.
+_DIRECTIONS: Mapping[str, CallDirection] = {d.value: d for d in CallDirection}
+_SENTIMENTS: Mapping[str, Sentiment] = {s.value: s for s in Sentiment}
+
 _ROLES: Mapping[str, UtteranceRole] = {
     "agent": UtteranceRole.AGENT,
     "assistant": UtteranceRole.AGENT,
@@ -187,8 +192,8 @@ def _transcript(value: Any) -> tuple[Utterance, ...]:
 
 
 def _numbers(payload: Mapping[str, Any], direction: CallDirection) -> tuple[str | None, str | None]:
-    to_number = _first_text(payload, "to_number", "to")
-    from_number = _first_text(payload, "from_number", "from")
+    to_number = _text(payload.get("to_number")) or _text(payload.get("to"))
+    from_number = _text(payload.get("from_number")) or _text(payload.get("from"))
     phone = _text(payload.get("phone_number"))
     if phone is not None:
         if direction is CallDirection.OUTBOUND and to_number is None:
@@ -206,7 +211,11 @@ def to_call(payload: Any) -> Call:
     call_id = call_id_of(payload, "id", PROVIDER)
     status, end_reason, raw_end_reason = parse_status(payload.get("status"))
     raw_direction = payload.get("direction")
-    direction = CallDirection(raw_direction.lower() if isinstance(raw_direction, str) else "")
+    direction = (
+        _DIRECTIONS.get(raw_direction.lower(), CallDirection.UNKNOWN)
+        if isinstance(raw_direction, str)
+        else CallDirection.UNKNOWN
+    )
     from_number, to_number = _numbers(payload, direction)
     sentiment = payload.get("sentiment")
     metadata = payload.get("metadata")
@@ -219,18 +228,20 @@ def to_call(payload: Any) -> Call:
         agent_id=_text(payload.get("agent_id")),
         from_number=from_number,
         to_number=to_number,
-        created_at=parse_time(payload.get("created_at")),
-        started_at=parse_time(payload.get("started_at")),
-        ended_at=parse_time(payload.get("ended_at")),
+        created_at=iso_to_datetime(payload.get("created_at")),
+        started_at=iso_to_datetime(payload.get("started_at")),
+        ended_at=iso_to_datetime(payload.get("ended_at")),
         duration=to_timedelta(payload.get("duration_seconds"), unit="s"),
-        metadata=dict(metadata) if isinstance(metadata, dict) else {},
+        metadata=metadata if isinstance(metadata, dict) else {},  # copied by pydantic
         variables=variables_to_strings(payload.get("variables")),
         transcript=_transcript(payload.get("transcript")),
         recording_url=_text(payload.get("recording_url")),
-        summary=_first_text(payload, "summary", "short_summary"),
-        sentiment=Sentiment(sentiment) if isinstance(sentiment, str) else None,
+        summary=_text(payload.get("summary")) or _text(payload.get("short_summary")),
+        sentiment=_SENTIMENTS.get(sentiment, Sentiment.UNKNOWN)
+        if isinstance(sentiment, str)
+        else None,
         cost=_cost(payload),
         end_reason=end_reason,
         raw_end_reason=raw_end_reason,
-        raw=dict(payload),
+        raw=payload,  # copied by pydantic, like every dict field
     )

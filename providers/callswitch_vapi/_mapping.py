@@ -223,29 +223,26 @@ def _transcript(data: Mapping[str, Any], artifact: Mapping[str, Any]) -> tuple[U
 
 
 def _recording_url(data: Mapping[str, Any], artifact: Mapping[str, Any]) -> str | None:
-    mono = _obj(_obj(artifact.get("recording")).get("mono"))
-    return (
-        _str(artifact.get("recordingUrl"))
-        or _str(mono.get("combinedUrl"))
-        or _str(data.get("recordingUrl"))  # older payloads kept it at the top level
-    )
+    url = _str(artifact.get("recordingUrl"))
+    if url is None:
+        mono = _obj(_obj(artifact.get("recording")).get("mono"))
+        # older payloads kept it at the top level
+        url = _str(mono.get("combinedUrl")) or _str(data.get("recordingUrl"))
+    return url
 
 
 def _numbers(data: Mapping[str, Any], direction: CallDirection) -> tuple[str | None, str | None]:
+    if direction is CallDirection.UNKNOWN:
+        return None, None
     customer = _str(_obj(data.get("customer")).get("number"))
     ours = _str(_obj(data.get("phoneNumber")).get("number"))
-    if direction is CallDirection.INBOUND:
-        return customer, ours
-    if direction is CallDirection.OUTBOUND:
-        return ours, customer
-    return None, None
+    return (customer, ours) if direction is CallDirection.INBOUND else (ours, customer)
 
 
 def to_call(data: Any) -> Call:
     """The neutral call for a Vapi call payload (``Call`` in the SDK); ProviderError for
     a payload that is not an object or has no ``id``."""
     call_id = call_id_of(data, "id", PROVIDER)
-    raw = dict(data)
     status_raw = data.get("status")
     status = _STATUS.get(status_raw, CallStatus.UNKNOWN) if isinstance(status_raw, str) else None
     status = status or CallStatus.UNKNOWN
@@ -275,7 +272,7 @@ def to_call(data: Any) -> Call:
         started_at=started,
         ended_at=ended,
         duration=duration,
-        metadata=dict(_obj(overrides.get("metadata"))),
+        metadata=_obj(overrides.get("metadata")),  # copied by pydantic
         variables=variables_to_strings(overrides.get("variableValues")),
         transcript=_transcript(data, artifact),
         recording_url=_recording_url(data, artifact),
@@ -285,5 +282,5 @@ def to_call(data: Any) -> Call:
         cost=_money(data.get("cost")),
         end_reason=end_reason(raw_reason),
         raw_end_reason=raw_reason,
-        raw=raw,
+        raw=data,  # copied by pydantic, like every dict field
     )

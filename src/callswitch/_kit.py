@@ -80,6 +80,8 @@ __all__ = [
 ]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SECOND = timedelta(seconds=1)
+_MILLISECOND = timedelta(milliseconds=1)
 
 #: The neutral list filters, in the order their errors are reported.
 LIST_FILTERS = ("status", "direction", "agent_id", "created_after", "created_before")
@@ -125,7 +127,10 @@ def to_timedelta(value: Any, *, unit: Literal["s", "ms"]) -> timedelta | None:
     if value < 0:
         return None
     try:
-        return timedelta(milliseconds=value) if unit == "ms" else timedelta(seconds=value)
+        if isinstance(value, int):
+            # Exact either way; multiplying is about twice as fast as the constructor.
+            return (_SECOND if unit == "s" else _MILLISECOND) * value
+        return timedelta(seconds=value) if unit == "s" else timedelta(milliseconds=value)
     except OverflowError:  # beyond timedelta's range: nonsense, kept only in raw
         return None
 

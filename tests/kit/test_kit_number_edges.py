@@ -7,6 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from callswitch import _kit
 
@@ -75,3 +77,15 @@ def test_iso_to_datetime_utc_suffixes_are_utc() -> None:
     assert east.tzinfo is UTC
     assert east.hour == 10
     assert _kit.iso_to_datetime("2026-04-05T10:00:00") == datetime(2026, 4, 5, 10, tzinfo=UTC)
+
+
+@given(st.integers(min_value=0, max_value=10**20), st.sampled_from(["s", "ms"]))
+def test_to_timedelta_of_an_int_matches_the_constructor(value: int, unit: Any) -> None:
+    try:
+        expected = timedelta(seconds=value) if unit == "s" else timedelta(milliseconds=value)
+    except OverflowError:
+        expected = None
+    assert _kit.to_timedelta(value, unit=unit) == expected
+    assert _kit.epoch_to_datetime(value, unit=unit) == _kit.epoch_to_datetime(
+        float(value) if value < 2**53 else value, unit=unit
+    )
