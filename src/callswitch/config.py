@@ -18,7 +18,6 @@ API keys belong in the environment (``RETELL_API_KEY``, ``VAPI_API_KEY``,
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -121,6 +120,8 @@ def load_file_config(path: str | os.PathLike[str] | None = None) -> dict[str, An
         if explicit:
             raise ConfigurationError(f"config file {target} does not exist")
         return {}
+    import tomllib  # only when a file exists: most processes have none (~2 ms of import)
+
     try:
         with target.open("rb") as fh:
             return tomllib.load(fh)
