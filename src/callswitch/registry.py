@@ -9,8 +9,9 @@ the others.
 from __future__ import annotations
 
 import threading
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import Distribution, EntryPoint, distributions
 
+import attrs
 import pluggy
 
 from callswitch import hookspecs
@@ -21,6 +22,24 @@ from callswitch.provider import ProviderSpec
 __all__ = ["ENTRY_POINT_GROUP", "Registry", "default_registry"]
 
 ENTRY_POINT_GROUP = "callswitch.providers"
+
+
+def entry_points(group: str) -> list[EntryPoint]:
+    """The installed entry points in ``group``, in ``sys.path`` order.
+
+    Same result as ``importlib.metadata.entry_points(group=group)``, which parses every
+    installed distribution's entry points into objects before filtering (5-7 ms with 70
+    distributions installed, on every ``connect()``'s first lookup). Here each
+    distribution's ``entry_points.txt`` is read as text and parsed only if it names the
+    group. A distribution found twice on ``sys.path`` yields its entry points twice;
+    :meth:`Registry._eps` keeps the first, as ``importlib.metadata`` would.
+    """
+    found: list[EntryPoint] = []
+    for dist in distributions():
+        text = dist.read_text("entry_points.txt")
+        if text and group in text:
+            found.extend(dist.entry_points.select(group=group))
+    return found
 
 
 class Registry:
@@ -34,6 +53,7 @@ class Registry:
         self._entry_points: dict[str, EntryPoint] | None = None
         self._specs: dict[str, ProviderSpec] = {}
         self._failed: dict[str, ConfigurationError] = {}
+        self._dists: dict[Distribution, tuple[str, str]] = {}
 
     # -- discovery ----------------------------------------------------------------------
     def _eps(self) -> dict[str, EntryPoint]:
@@ -77,11 +97,19 @@ class Registry:
             self._specs.pop(provider, None)
             self._failed.pop(provider, None)
 
-    def _collect(self, plugin: object, plugin_name: str, ep: EntryPoint | None) -> list[str]:
+    def _collect(
+        self,
+        plugin: object,
+        plugin_name: str,
+        ep: EntryPoint | None,
+        dist: tuple[str, str] | None = None,
+    ) -> list[str]:
         """Run one plugin's hook and store what it registers, all or nothing.
 
         A plugin found through an entry point must register exactly the provider its
-        entry point names, so that it cannot take over another provider's name.
+        entry point names, so that it cannot take over another provider's name. ``dist``
+        is the (name, version) of the distribution that installed it, recorded on specs
+        that do not declare their own.
         """
         specs: list[ProviderSpec] = []
 
@@ -132,14 +160,27 @@ class Registry:
                     "uninstall one of them"
                 )
         for spec in specs:
-            if ep is not None and ep.dist is not None:
-                spec = _with_dist(spec, ep)
+            if dist is not None:
+                spec = attrs.evolve(
+                    spec, package=spec.package or dist[0], version=spec.version or dist[1]
+                )
             self._specs[spec.name] = spec
         return names
 
+    def _dist_info(self, ep: EntryPoint) -> tuple[str, str] | None:
+        """(name, version) of the distribution that installed ``ep``. Read once per
+        distribution: ``Distribution.name`` and ``.version`` each parse its METADATA again."""
+        if ep.dist is None:
+            return None
+        if ep.dist not in self._dists:
+            metadata = ep.dist.metadata
+            self._dists[ep.dist] = (metadata["Name"], metadata["Version"])
+        return self._dists[ep.dist]
+
     def _load_entry_point(self, name: str) -> None:
         ep = self._eps()[name]
-        dist = ep.dist.name if ep.dist is not None else "unknown distribution"
+        dist_info = self._dist_info(ep)
+        dist = dist_info[0] if dist_info is not None else "unknown distribution"
         try:
             module = ep.load()
         except Exception as exc:
@@ -147,7 +188,7 @@ class Registry:
                 f"provider plugin {name!r} ({ep.value}, from {dist}) failed to import: "
                 f"{type(exc).__name__}: {exc}"
             ) from exc
-        self._collect(module, f"{ep.value} (from {dist})", ep)
+        self._collect(module, f"{ep.value} (from {dist})", ep, dist_info)
 
     # -- lookup -------------------------------------------------------------------------
     def get(self, name: str) -> ProviderSpec:
@@ -192,15 +233,6 @@ class Registry:
 
 def _dist_name(ep: EntryPoint) -> str:
     return ep.dist.name if ep.dist is not None else "an unknown distribution"
-
-
-def _with_dist(spec: ProviderSpec, ep: EntryPoint) -> ProviderSpec:
-    import attrs
-
-    assert ep.dist is not None
-    return attrs.evolve(
-        spec, package=spec.package or ep.dist.name, version=spec.version or ep.dist.version
-    )
 
 
 _default: Registry | None = None
