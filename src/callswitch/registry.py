@@ -9,7 +9,7 @@ the others.
 from __future__ import annotations
 
 import threading
-from importlib.metadata import Distribution, EntryPoint, distributions
+from typing import TYPE_CHECKING
 
 import attrs
 import pluggy
@@ -18,6 +18,9 @@ from callswitch import hookspecs
 from callswitch.capabilities import CapabilityMatrix
 from callswitch.errors import ConfigurationError
 from callswitch.provider import ProviderSpec
+
+if TYPE_CHECKING:
+    from importlib.metadata import Distribution, EntryPoint
 
 __all__ = ["ENTRY_POINT_GROUP", "Registry", "default_registry"]
 
@@ -29,11 +32,16 @@ def entry_points(group: str) -> list[EntryPoint]:
 
     Same result as ``importlib.metadata.entry_points(group=group)``, which parses every
     installed distribution's entry points into objects before filtering (5-7 ms with 70
-    distributions installed, on every ``connect()``'s first lookup). Here each
+    distributions installed, paid at the first provider lookup of a process). Here each
     distribution's ``entry_points.txt`` is read as text and parsed only if it names the
     group. A distribution found twice on ``sys.path`` yields its entry points twice;
     :meth:`Registry._eps` keeps the first, as ``importlib.metadata`` would.
+
+    ``importlib.metadata`` is imported here, not at module level: its import (~4 ms) is
+    only needed once a provider is looked up, not by ``import callswitch``.
     """
+    from importlib.metadata import distributions
+
     found: list[EntryPoint] = []
     for dist in distributions():
         text = dist.read_text("entry_points.txt")
