@@ -367,6 +367,12 @@ COLD = {
     "deps + pydantic.BaseModel": (
         "import httpx, pydantic, attrs, pluggy\nfrom pydantic import BaseModel"
     ),
+    # Defining a first model loads pydantic.fields, pydantic.types and annotated_types: the
+    # floor for any library that declares pydantic models, before any code of its own.
+    "deps + one pydantic model class": (
+        "import httpx, pydantic, attrs, pluggy\nfrom pydantic import BaseModel, ConfigDict\n"
+        "class M(BaseModel):\n    model_config = ConfigDict(defer_build=True)\n    x: int = 0"
+    ),
     "import callswitch": "import callswitch",
     "import callswitch + connect() x3": (
         "import callswitch\n"
