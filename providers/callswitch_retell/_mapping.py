@@ -18,12 +18,14 @@ from types import MappingProxyType
 from typing import Any
 
 from callswitch._kit import (
+    UtteranceRow,
     call_id_of,
     epoch_to_datetime,
     finite_number,
     list_filters,
     to_decimal,
     to_timedelta,
+    utterances,
     variables_to_strings,
 )
 from callswitch.errors import InvalidRequestError
@@ -192,7 +194,7 @@ def to_utterances(value: Any) -> tuple[Utterance, ...]:
     """``transcript_object`` -> utterances; start/end from the first/last timed word."""
     if not isinstance(value, list):
         return ()
-    out = []
+    rows: list[UtteranceRow] = []
     for item in value:
         if not isinstance(item, (dict, Mapping)):
             continue
@@ -201,19 +203,19 @@ def to_utterances(value: Any) -> tuple[Utterance, ...]:
             words = ()  # null, or not a list: no word timings
         role = item.get("role")
         text = item.get("content")
-        out.append(
-            Utterance(
-                role=_ROLES.get(role, UtteranceRole.UNKNOWN)
+        rows.append(
+            {
+                "role": _ROLES.get(role, UtteranceRole.UNKNOWN)
                 if isinstance(role, str)
                 else UtteranceRole.UNKNOWN,
-                text=text if isinstance(text, str) else "",
+                "text": text if isinstance(text, str) else "",
                 # The first timed word from the front, the last one from the back: an
                 # utterance of hundreds of words is read at its two ends only.
-                start=_word_time(words, "start"),
-                end=_word_time(reversed(words), "end"),
-            )
+                "start": _word_time(words, "start"),
+                "end": _word_time(reversed(words), "end"),
+            }
         )
-    return tuple(out)
+    return utterances(rows)
 
 
 # ----------------------------------------------------------------------------- parsing

@@ -33,11 +33,13 @@ from datetime import datetime
 from typing import Any
 
 from callswitch._kit import (
+    UtteranceRow,
     call_id_of,
     finite_number,
     iso_to_datetime,
     to_decimal,
     to_timedelta,
+    utterances,
     variables_to_strings,
 )
 from callswitch.models import (
@@ -168,9 +170,9 @@ def _seconds(value: Any) -> float | None:
     return float(number) if number is not None else None
 
 
-def _utterance(item: Any) -> Utterance | None:
+def _utterance(item: Any) -> UtteranceRow | None:
     if isinstance(item, str):
-        return Utterance(text=item) if item else None
+        return {"text": item} if item else None
     if not isinstance(item, dict):
         return None
     text = _first_text(item, "text", "content")
@@ -178,16 +180,19 @@ def _utterance(item: Any) -> Utterance | None:
         return None
     word = _first_text(item, "role", "speaker")
     role = _ROLES.get(word.lower(), UtteranceRole.UNKNOWN) if word else UtteranceRole.UNKNOWN
-    return Utterance(
-        role=role, text=text, start=_seconds(item.get("start")), end=_seconds(item.get("end"))
-    )
+    return {
+        "role": role,
+        "text": text,
+        "start": _seconds(item.get("start")),
+        "end": _seconds(item.get("end")),
+    }
 
 
 def _transcript(value: Any) -> tuple[Utterance, ...]:
     if isinstance(value, str):
         return (Utterance(text=value),) if value.strip() else ()
     if isinstance(value, list):
-        return tuple(u for u in map(_utterance, value) if u is not None)
+        return utterances([row for row in map(_utterance, value) if row is not None])
     return ()
 
 

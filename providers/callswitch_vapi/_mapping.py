@@ -13,10 +13,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from callswitch._kit import (
+    UtteranceRow,
     call_id_of,
     finite_number,
     iso_to_datetime,
     to_decimal,
+    utterances,
     variables_to_strings,
 )
 from callswitch.models import (
@@ -166,7 +168,7 @@ def _seconds(value: object) -> float | None:
     return float(number) if number is not None else None
 
 
-def _utterance(message: Mapping[str, Any]) -> Utterance:
+def _utterance(message: Mapping[str, Any]) -> UtteranceRow:
     role = _role(message.get("role"))
     text = message.get("message")
     if not isinstance(text, str) or not text:
@@ -184,7 +186,7 @@ def _utterance(message: Mapping[str, Any]) -> Utterance:
     # utterance's length.
     if start is not None and began is not None and finished is not None and finished >= began:
         end = start + (finished - began) / 1000.0
-    return Utterance(role=role, text=text, start=start, end=end)
+    return {"role": role, "text": text, "start": start, "end": end}
 
 
 _TEXT_ROLES = {
@@ -196,9 +198,9 @@ _TEXT_ROLES = {
 }
 
 
-def _from_text(transcript: str) -> tuple[Utterance, ...]:
+def _from_text(transcript: str) -> list[UtteranceRow]:
     """Fallback for payloads with only ``artifact.transcript`` ("AI: ...\\nUser: ..." [INF])."""
-    out = []
+    out: list[UtteranceRow] = []
     for line in transcript.splitlines():
         line = line.strip()
         if not line:
@@ -206,10 +208,10 @@ def _from_text(transcript: str) -> tuple[Utterance, ...]:
         speaker, sep, text = line.partition(":")
         role = _TEXT_ROLES.get(speaker.strip().lower()) if sep else None
         if role is None:
-            out.append(Utterance(role=UtteranceRole.UNKNOWN, text=line))
+            out.append({"role": UtteranceRole.UNKNOWN, "text": line})
         else:
-            out.append(Utterance(role=role, text=text.strip()))
-    return tuple(out)
+            out.append({"role": role, "text": text.strip()})
+    return out
 
 
 def _transcript(data: Mapping[str, Any], artifact: Mapping[str, Any]) -> tuple[Utterance, ...]:
@@ -217,9 +219,9 @@ def _transcript(data: Mapping[str, Any], artifact: Mapping[str, Any]) -> tuple[U
     if not isinstance(messages, list):
         messages = data.get("messages")  # Call.messages (top level) in the SDK type
     if isinstance(messages, list) and messages:
-        return tuple(_utterance(m) for m in messages if isinstance(m, dict))
+        return utterances([_utterance(m) for m in messages if isinstance(m, dict)])
     text = _str(artifact.get("transcript")) or _str(data.get("transcript"))
-    return _from_text(text) if text else ()
+    return utterances(_from_text(text)) if text else ()
 
 
 def _recording_url(data: Mapping[str, Any], artifact: Mapping[str, Any]) -> str | None:
