@@ -199,7 +199,7 @@ def to_utterances(value: Any) -> tuple[Utterance, ...]:
         if not isinstance(item, (dict, Mapping)):
             continue
         words = item.get("words")
-        if not isinstance(words, list | tuple):
+        if not isinstance(words, (list, tuple)):
             words = ()  # null, or not a list: no word timings
         role = item.get("role")
         text = item.get("content")

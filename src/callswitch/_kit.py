@@ -411,7 +411,11 @@ class LruCache(Generic[K, V]):
             return value
 
     def put(self, key: K, value: V) -> None:
-        self.update({key: value})
+        with self._lock:  # update()'s body for one item, without building a dict
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_size:
+                self._items.popitem(last=False)
 
     def update(self, items: Mapping[K, V]) -> None:
         with self._lock:
