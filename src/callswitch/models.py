@@ -173,7 +173,10 @@ class _Input(BaseModel):
 
     def set_fields(self) -> tuple[str, ...]:
         """Names of the fields that are not ``None``, in declaration order."""
-        return tuple(name for name in type(self).model_fields if getattr(self, name) is not None)
+        # pydantic keeps a model's field values in __dict__, in declaration order (and
+        # nothing else: extra fields are forbidden); reading it is a third of the cost of
+        # a getattr per field, and this runs two or three times per update or control.
+        return tuple(name for name, value in self.__dict__.items() if value is not None)
 
 
 def _check_variables(value: dict[str, str] | None) -> dict[str, str] | None:

@@ -135,3 +135,30 @@ def test_metadata_must_be_json(bad: dict[str, object]) -> None:
         CallUpdate(metadata=bad)
     with pytest.raises(InvalidRequestError, match="JSON-serializable"):
         NewPhoneCall(to_number="+14155550123", metadata=bad)
+
+
+@pytest.mark.parametrize("model", [CallUpdate, LiveControl])
+def test_set_fields_names_the_non_none_fields_in_declaration_order(model: type) -> None:
+    names = tuple(model.model_fields)
+    values = {
+        "metadata": {"a": 1},
+        "variables": {"k": "v"},
+        "data_storage": "everything",
+        "recording_enabled": True,
+        "transcription_enabled": False,
+        "greeting": "hi",
+        "name": "n",
+        "inject_context": "ctx",
+        "trigger_response": False,
+        "say": "hello",
+        "end_call": True,
+        "transfer_to": "+14155550100",
+        "mute_assistant": True,
+    }
+    assert set(names) <= set(values), "a new field needs a value here"
+    full = model(**{n: values[n] for n in names})
+    assert full.set_fields() == names
+    # Every other field, given in reverse order: declaration order still wins.
+    some = names[::2]
+    assert model(**{n: values[n] for n in reversed(some)}).set_fields() == some
+    assert model(**{some[0]: values[some[0]], names[1]: None}).set_fields() == (some[0],)
