@@ -21,7 +21,7 @@ from callswitch._kit import (
     UtteranceRow,
     call_id_of,
     epoch_to_datetime,
-    finite_number,
+    finite_float,
     list_filters,
     to_decimal,
     to_timedelta,
@@ -184,9 +184,9 @@ def _word_time(words: Iterable[Any], key: str) -> float | None:
     """``key`` ("start" or "end") of the first word in ``words`` that has it as a number."""
     for word in words:
         if isinstance(word, (dict, Mapping)):
-            number = finite_number(word.get(key))
-            if number is not None:
-                return float(number)
+            seconds = finite_float(word.get(key))
+            if seconds is not None:
+                return seconds
     return None
 
 

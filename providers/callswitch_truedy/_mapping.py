@@ -35,7 +35,7 @@ from typing import Any
 from callswitch._kit import (
     UtteranceRow,
     call_id_of,
-    finite_number,
+    finite_float,
     iso_to_datetime,
     to_decimal,
     to_timedelta,
@@ -165,11 +165,6 @@ def _first_text(payload: Mapping[str, Any], *keys: str) -> str | None:
     return None
 
 
-def _seconds(value: Any) -> float | None:
-    number = finite_number(value)
-    return float(number) if number is not None else None
-
-
 def _utterance(item: Any) -> UtteranceRow | None:
     if isinstance(item, str):
         return {"text": item} if item else None
@@ -183,8 +178,8 @@ def _utterance(item: Any) -> UtteranceRow | None:
     return {
         "role": role,
         "text": text,
-        "start": _seconds(item.get("start")),
-        "end": _seconds(item.get("end")),
+        "start": finite_float(item.get("start")),
+        "end": finite_float(item.get("end")),
     }
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from callswitch._kit import (
     UtteranceRow,
     call_id_of,
-    finite_number,
+    finite_float,
     iso_to_datetime,
     to_decimal,
     utterances,
@@ -163,11 +163,6 @@ def _role(raw: object) -> UtteranceRole:
     return UtteranceRole.UNKNOWN
 
 
-def _seconds(value: object) -> float | None:
-    number = finite_number(value)
-    return float(number) if number is not None else None
-
-
 def _utterance(message: Mapping[str, Any]) -> UtteranceRow:
     role = _role(message.get("role"))
     text = message.get("message")
@@ -179,9 +174,9 @@ def _utterance(message: Mapping[str, Any]) -> UtteranceRow:
             text = json.dumps(message["toolCalls"], separators=(",", ":"), sort_keys=True)
         else:
             text = ""
-    start = _seconds(message.get("secondsFromStart"))
+    start = finite_float(message.get("secondsFromStart"))
     end = None
-    began, finished = _seconds(message.get("time")), _seconds(message.get("endTime"))
+    began, finished = finite_float(message.get("time")), finite_float(message.get("endTime"))
     # time/endTime are epoch milliseconds in Vapi payloads [INF]; their difference is the
     # utterance's length.
     if start is not None and began is not None and finished is not None and finished >= began:

@@ -75,6 +75,7 @@ __all__ = [
     "applied_capabilities",
     "call_id_of",
     "epoch_to_datetime",
+    "finite_float",
     "finite_number",
     "format_utc",
     "iso_to_datetime",
@@ -106,6 +107,19 @@ def finite_number(value: Any) -> int | float | None:
         return value if math.isfinite(value) else None
     if isinstance(value, int) and not isinstance(value, bool):
         return value
+    return None
+
+
+def finite_float(value: Any) -> float | None:
+    """:func:`finite_number` as a float (seconds into a call, say); ``None`` for an int too
+    large for a float."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except OverflowError:
+            return None
     return None
 
 

@@ -89,3 +89,22 @@ def test_to_timedelta_of_an_int_matches_the_constructor(value: int, unit: Any) -
     assert _kit.epoch_to_datetime(value, unit=unit) == _kit.epoch_to_datetime(
         float(value) if value < 2**53 else value, unit=unit
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (3, 3.0),
+        (2.5, 2.5),
+        (-1, -1.0),
+        (10**400, None),
+        (True, None),
+        (float("nan"), None),
+        ("1", None),
+    ],
+)
+def test_finite_float(value: Any, expected: float | None) -> None:
+    got = _kit.finite_float(value)
+    assert got == expected
+    if expected is not None:
+        assert type(got) is float
