@@ -79,7 +79,8 @@ def loads(content: bytes) -> Any:
     raises ``ValueError`` either way.
     """
     try:
-        return pydantic_core.from_json(content)
+        # Only keys are interned: values (ids, transcripts) rarely repeat across bodies.
+        return pydantic_core.from_json(content, cache_strings="keys")
     except ValueError:
         return _json.loads(content)
 
