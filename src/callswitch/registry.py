@@ -8,6 +8,7 @@ the others.
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import TYPE_CHECKING
 
@@ -34,8 +35,9 @@ def entry_points(group: str) -> list[EntryPoint]:
     installed distribution's entry points into objects before filtering (5-7 ms with 70
     distributions installed, paid at the first provider lookup of a process). Here each
     distribution's ``entry_points.txt`` is read as text and parsed only if it names the
-    group. A distribution found twice on ``sys.path`` yields its entry points twice;
-    :meth:`Registry._eps` keeps the first, as ``importlib.metadata`` would.
+    group. As in ``importlib.metadata``, a distribution found more than once on
+    ``sys.path`` counts once, in its first place: a stale copy further down the path adds
+    nothing, however its METADATA spells the name.
 
     ``importlib.metadata`` is imported here, not at module level: its import (~4 ms) is
     only needed once a provider is looked up, not by ``import callswitch``.
@@ -43,11 +45,29 @@ def entry_points(group: str) -> list[EntryPoint]:
     from importlib.metadata import distributions
 
     found: list[EntryPoint] = []
+    seen: set[str] = set()
     for dist in distributions():
+        key = _normalized_name(dist)
+        if key:  # a distribution without a name cannot be matched with another
+            if key in seen:
+                continue
+            seen.add(key)
         text = dist.read_text("entry_points.txt")
         if text and group in text:
             found.extend(dist.entry_points.select(group=group))
     return found
+
+
+def _normalized_name(dist: Distribution) -> str:
+    """The key ``importlib.metadata`` itself uses to tell two copies of a distribution
+    apart: the PEP 503 name with ``_`` for separators. A distribution on disk knows it
+    from its folder name without reading METADATA (the private ``_normalized_name``,
+    which ``importlib.metadata.entry_points()`` relies on too); others are asked for
+    their name."""
+    name = getattr(dist, "_normalized_name", None)
+    if isinstance(name, str) and name:
+        return name
+    return re.sub(r"[-_.]+", "_", dist.metadata["Name"] or "").lower()
 
 
 class Registry:

@@ -232,3 +232,37 @@ def test_same_name_from_two_distributions_is_refused(monkeypatch: pytest.MonkeyP
     assert fresh.names() == ("acme",)
     with pytest.raises(ConfigurationError, match="installed twice, by acme-a .* and by acme-b"):
         fresh.get("acme")
+
+
+def test_a_stale_copy_further_down_sys_path_is_ignored(tmp_path: Path) -> None:
+    """One distribution installed twice (a stale copy later on sys.path, its METADATA
+    spelling the name differently) counts once, as importlib.metadata counts it: the
+    first copy's entry points only, and no "installed twice" refusal."""
+    from importlib.metadata import entry_points as stdlib_entry_points
+
+    def copy(folder: str, dist_dir: str, name: str, entries: str) -> Path:
+        site = tmp_path / folder
+        dist = site / dist_dir
+        dist.mkdir(parents=True)
+        (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1\n")
+        (dist / "entry_points.txt").write_text(f"[callswitch.providers]\n{entries}")
+        return site
+
+    first = copy("a", "acme_voice-2.0.dist-info", "acme-voice", "acme = acme_new\n")
+    stale = copy("b", "acme_voice-1.0.dist-info", "Acme_Voice", "acme = acme_old\nold = x\n")
+    sys.path[:0] = [str(first), str(stale)]
+    importlib.invalidate_caches()
+    try:
+        ours = registry_module.entry_points("callswitch.providers")
+        theirs = stdlib_entry_points(group="callswitch.providers")
+        fresh = Registry()
+        names = fresh.names()
+    finally:
+        sys.path.remove(str(first))
+        sys.path.remove(str(stale))
+        importlib.invalidate_caches()
+    assert [(ep.name, ep.value) for ep in ours] == [(ep.name, ep.value) for ep in theirs]
+    assert ("acme", "acme_new") in [(ep.name, ep.value) for ep in ours]
+    assert "old" not in names
+    assert "acme" in names
+    assert "acme" not in fresh._failed
