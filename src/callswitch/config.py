@@ -199,6 +199,15 @@ def resolve_settings(
         raise ConfigurationError(
             f"no API key for {name}: pass api_key= to connect() or set {key_var}"
         )
+    key_value = key_value.strip()
+    if not all("!" <= char <= "~" for char in key_value):
+        # An HTTP header carries visible ASCII only. httpx would fail on the first request,
+        # and h11's error for a control character quotes the header, key and all.
+        raise ConfigurationError(
+            f"the API key for {name} contains a space, a control character or a non-ASCII "
+            "character, which cannot travel in an HTTP header; check that the key was copied "
+            f"whole and alone (from api_key= or {key_var})"
+        )
 
     retries = _pick(
         max_retries,
@@ -218,7 +227,7 @@ def resolve_settings(
     timeouts = Timeouts.coerce(_pick(timeout, per_provider.get("timeout"), file_cfg.get("timeout")))
     return Settings(
         provider=name,
-        api_key=Secret(key_value.strip()),
+        api_key=Secret(key_value),
         base_url=url.rstrip("/"),
         timeout=timeouts,
         max_retries=retries,

@@ -23,6 +23,28 @@ def test_blank_key_is_missing(fake_provider: str) -> None:
         callswitch.connect(fake_provider, api_key="   ")
 
 
+@pytest.mark.parametrize(
+    "key",
+    ["k\u00e9y-secret-1", "\u200bkey-secret-2", "key\nsecret-3", "key secret-4", "key\x00secret-5"],
+)
+def test_key_that_cannot_travel_in_a_header_is_refused_without_showing_it(
+    fake_provider: str, key: str
+) -> None:
+    """A non-ASCII, whitespace or control character (a stray copy) fails at connect(),
+    not at the first request, where httpx or h11 would raise with the key in the error."""
+    with pytest.raises(ConfigurationError, match="cannot travel in an HTTP header") as info:
+        callswitch.connect(fake_provider, api_key=key)
+    assert key not in str(info.value)
+    assert "secret" not in str(info.value) + repr(info.value)  # no part of the key either
+    assert info.value.__context__ is None
+    assert info.value.__cause__ is None
+
+
+def test_surrounding_whitespace_is_trimmed_not_refused(fake_provider: str) -> None:
+    client = callswitch.connect(fake_provider, api_key="  k-secret\n")
+    assert client._engine.settings.api_key.get_secret_value() == "k-secret"
+
+
 def test_unknown_provider_lists_installed(fake_provider: str) -> None:
     with pytest.raises(ConfigurationError, match=r"unknown provider 'nope'.*fake"):
         callswitch.connect("nope", api_key="k")
