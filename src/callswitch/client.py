@@ -485,6 +485,14 @@ class _BaseClient(Generic[HttpT]):
     def _new_http(self) -> HttpT:
         raise NotImplementedError
 
+    def _mark_closed(self) -> HttpT | None:
+        """Mark this client closed; the httpx client it must close, if any. Under the
+        same lock as :attr:`_http`, so a first request racing ``close()`` in another
+        thread either makes its pool before (and it is closed here) or not at all."""
+        with _http_lock:
+            self._closed = True
+            return self._http_client if self._owns_http else None
+
     @property
     def _http(self) -> HttpT:
         """The httpx client. One that callswitch owns is made on first use rather than in
@@ -581,9 +589,8 @@ class Client(_BaseClient[httpx.Client]):
     def close(self) -> None:
         """Close the connections, if callswitch made them (never a caller's client).
         A client that never sent has none to close, and none is made to close it."""
-        self._closed = True
-        if self._owns_http and self._http_client is not None:
-            self._http_client.close()
+        if (http := self._mark_closed()) is not None:
+            http.close()
 
     def __enter__(self) -> Client:
         return self
@@ -665,9 +672,8 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
     async def aclose(self) -> None:
         """Close the connections, if callswitch made them (never a caller's client).
         A client that never sent has none to close, and none is made to close it."""
-        self._closed = True
-        if self._owns_http and self._http_client is not None:
-            await self._http_client.aclose()
+        if (http := self._mark_closed()) is not None:
+            await http.aclose()
 
     async def __aenter__(self) -> AsyncClient:
         return self

@@ -502,3 +502,35 @@ async def test_async_with_options_makes_no_connections_until_one_is_needed(
     assert not made.is_closed
     await client.aclose()
     assert made.is_closed
+
+
+def test_close_racing_the_first_request_leaves_no_open_pool(fake_provider: str) -> None:
+    """close() in one thread while another thread's first request is making the httpx
+    client: close() waits for it and closes it, rather than missing it."""
+    import threading
+
+    client = callswitch.connect(fake_provider, api_key="k-secret")
+    making, release = threading.Event(), threading.Event()
+    made: list[httpx.Client] = []
+    real_new_http = client._new_http
+
+    def slow_new_http() -> httpx.Client:
+        making.set()
+        assert release.wait(5), "the test did not release the first request"
+        made.append(real_new_http())
+        return made[-1]
+
+    client._new_http = slow_new_http  # type: ignore[method-assign]
+    first = threading.Thread(target=lambda: client._http)
+    first.start()
+    assert making.wait(5)
+    closer = threading.Thread(target=client.close)
+    closer.start()
+    closer.join(0.2)
+    assert closer.is_alive(), "close() must wait for the pool being made"
+    release.set()
+    first.join(5)
+    closer.join(5)
+    assert not closer.is_alive()
+    assert len(made) == 1
+    assert made[0].is_closed
