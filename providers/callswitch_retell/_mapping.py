@@ -51,7 +51,6 @@ __all__ = [
     "check_metadata",
     "json_size",
     "list_filter_criteria",
-    "ms_to_datetime",
     "to_call",
     "to_utterances",
 ]
@@ -156,11 +155,6 @@ def _str(value: Any) -> str | None:
 def _object(value: Any) -> Mapping[str, Any]:
     """``value`` if it is a JSON object (any Mapping), else an empty one; not copied."""
     return value if isinstance(value, (dict, Mapping)) else _NO_FIELDS
-
-
-def ms_to_datetime(value: Any) -> datetime | None:
-    """Epoch milliseconds (Retell's ``*_timestamp`` fields) -> an aware UTC datetime."""
-    return epoch_to_datetime(value, unit="ms")
 
 
 def _duration(
