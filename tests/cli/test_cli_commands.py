@@ -469,7 +469,7 @@ def test_demo_runs_demo_main(monkeypatch: pytest.MonkeyPatch) -> None:
         stdout.write("demo report\n")
         return 3
 
-    stub_module(monkeypatch, "callswitch.demo", main=main)
+    stub_module(monkeypatch, "callswitch.cli.demo", main=main)
     code, out, _ = run(["demo"])
     assert code == 3
     assert out == "demo report\n"
@@ -483,12 +483,12 @@ def test_demo_missing_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     real = importlib.util.find_spec
 
     def find_spec(name: str, package: str | None = None) -> Any:
-        return None if name == "callswitch.demo" else real(name, package)
+        return None if name == "callswitch.cli.demo" else real(name, package)
 
     monkeypatch.setattr(importlib.util, "find_spec", find_spec)
     code, _, err = run(["demo"])
     assert code == 2
-    assert "callswitch.demo is missing" in err
+    assert "callswitch.cli.demo is missing" in err
 
 
 # ------------------------------------------------------------------------------- usage

@@ -1,0 +1,56 @@
+"""``callswitch emulate`` and ``callswitch demo``: local, keyless commands."""
+
+from __future__ import annotations
+
+from callswitch.cli._common import EXIT_OK, _Context, _registry, _UsageError
+
+
+def cmd_emulate(ctx: _Context) -> int:
+    import importlib
+    import importlib.util
+
+    from callswitch.errors import ConfigurationError
+
+    name = ctx.args.emulated
+    _registry().get(name)  # a clear error for an unknown or broken provider
+    if importlib.util.find_spec("callswitch.emulators") is None:
+        raise ConfigurationError(
+            "the emulators are not part of this installation (callswitch.emulators is missing)"
+        )
+    try:
+        emulators = importlib.import_module("callswitch.emulators")
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"the emulators need extra packages ({exc}); install them with "
+            "pip install 'callswitch[emulator]'"
+        ) from exc
+    serve = getattr(emulators, "serve", None)
+    if serve is None:
+        raise ConfigurationError("callswitch.emulators has no serve(); upgrade callswitch")
+    port = ctx.args.port
+    if not 0 <= port <= 65535:
+        raise _UsageError(f"--port must be between 0 and 65535, got {port}")
+
+    def ready(base_url: str) -> None:
+        ctx.out.note(
+            f"serving the {name} emulator on {base_url} (Ctrl-C stops it); point a client at "
+            f"it with --base-url {base_url} or CALLSWITCH_BASE_URL={base_url}"
+        )
+
+    serve(name, port=port, ready=ready)
+    return EXIT_OK
+
+
+def cmd_demo(ctx: _Context) -> int:
+    import importlib
+    import importlib.util
+
+    from callswitch.errors import ConfigurationError
+
+    if importlib.util.find_spec("callswitch.cli.demo") is None:
+        raise ConfigurationError(
+            "the demo is not part of this installation (callswitch.cli.demo is missing)"
+        )
+    demo = importlib.import_module("callswitch.cli.demo")
+    code = demo.main(["--json"] if ctx.args.json else [], stdout=ctx.out.stdout)
+    return int(code) if isinstance(code, int) else EXIT_OK
