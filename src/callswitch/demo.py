@@ -24,6 +24,7 @@ from callswitch.cli.demo import (
     render_text,
     run_demo,
     run_flow,
+    show,
     summarize,
 )
 
@@ -46,8 +47,11 @@ __all__ = [
     "render_text",
     "run_demo",
     "run_flow",
+    "show",
     "summarize",
 ]
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    from callswitch.cli import main as cli_main
+
+    sys.exit(cli_main(["demo", *sys.argv[1:]]))

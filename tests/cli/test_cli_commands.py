@@ -460,21 +460,27 @@ def test_emulate_unknown_provider() -> None:
     assert "unknown provider 'nosuchvendor'" in err
 
 
-def test_demo_runs_demo_main(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI hands --json and its own stdout to demo.main and returns its exit code."""
-    calls: list[tuple[list[str], Any]] = []
+def test_demo_runs_demo_show(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI hands the chosen providers, --json and its own stdout to demo.show and
+    returns its exit code."""
+    calls: list[tuple[Any, bool, Any]] = []
 
-    def main(argv: list[str], *, stdout: Any) -> int:
-        calls.append((argv, stdout))
+    def show(providers: Any, *, as_json: bool, stdout: Any) -> int:
+        calls.append((providers, as_json, stdout))
         stdout.write("demo report\n")
         return 3
 
-    stub_module(monkeypatch, "callswitch.cli.demo", main=main)
+    stub_module(monkeypatch, "callswitch.cli.demo", show=show)
     code, out, _ = run(["demo"])
     assert code == 3
     assert out == "demo report\n"
-    code, _, _ = run(["--json", "demo"])
-    assert [argv for argv, _ in calls] == [[], ["--json"]]
+    run(["--json", "demo"])
+    run(["--provider", "vapi", "demo", "--provider", "retell"])
+    assert [(p, j) for p, j, _ in calls] == [
+        (None, False),
+        (None, True),
+        (["vapi", "retell"], False),
+    ]
 
 
 def test_demo_missing_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -52,5 +52,8 @@ def cmd_demo(ctx: _Context) -> int:
             "the demo is not part of this installation (callswitch.cli.demo is missing)"
         )
     demo = importlib.import_module("callswitch.cli.demo")
-    code = demo.main(["--json"] if ctx.args.json else [], stdout=ctx.out.stdout)
+    # `callswitch --provider P demo` and `callswitch demo --provider P ...` both choose.
+    chosen = [ctx.args.provider] if ctx.args.provider else []
+    chosen += ctx.args.demo_providers or []
+    code = demo.show(chosen or None, as_json=bool(ctx.args.json), stdout=ctx.out.stdout)
     return int(code) if isinstance(code, int) else EXIT_OK

@@ -163,9 +163,23 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("emulated", metavar="PROVIDER")
     emu.add_argument("--port", type=int, default=8123, help="port (default 8123; 0 picks one)")
 
-    sub.add_parser(
+    demo = sub.add_parser(
         "demo",
-        parents=[common],
         help="run one app flow across the emulated providers",
+        description="Run one app flow on each emulated provider (no key, no network) and "
+        "compare what each did.",
+    )
+    demo.add_argument(
+        "--provider",
+        action="append",
+        dest="demo_providers",
+        metavar="NAME",
+        help="run only this provider (repeatable; default: every one with an emulator)",
+    )
+    demo.add_argument(
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="print JSON for scripts instead of tables",
     )
     return parser

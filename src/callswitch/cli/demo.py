@@ -21,12 +21,11 @@ looked like when read back, timings, and a short summary; ``--json`` prints the 
 JSON::
 
     callswitch demo
-    python -m callswitch.demo --json
+    callswitch demo --provider vapi --json
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import textwrap
@@ -57,6 +56,7 @@ __all__ = [
     "main",
     "run_demo",
     "run_flow",
+    "show",
 ]
 
 #: (key, title) of each step, in the order the flow runs them.
@@ -336,10 +336,15 @@ def run_demo(providers: Sequence[str] | None = None) -> tuple[list[ProviderRun],
     import callswitch
     from callswitch import emulators
 
-    if providers is None:
-        names, skipped = demo_providers()
-    else:
-        names, skipped = list(providers), {}
+    names, skipped = demo_providers()
+    if providers is not None:
+        for name in providers:
+            if name not in names:
+                why = skipped.get(name, "it is not an installed provider")
+                raise ConfigurationError(
+                    f"the demo cannot run {name!r}: {why}; it runs on {', '.join(names)}"
+                )
+        names, skipped = list(dict.fromkeys(providers)), {}
     runs: list[ProviderRun] = []
     for name in names:
         emulator: Emulator = emulators.create(name)
@@ -490,36 +495,31 @@ def _clip(text: str, width: int) -> str:
 # ------------------------------------------------------------------------ entry point
 
 
+def show(
+    providers: Sequence[str] | None = None,
+    *,
+    as_json: bool = False,
+    stdout: TextIO | None = None,
+) -> int:
+    """Run the demo on ``providers`` (default: every one with an emulator) and print the
+    report; 0 when every step did its job or was refused as declared, 1 when a vendor or
+    the connection failed a step. ``callswitch demo`` calls this."""
+    out = stdout if stdout is not None else sys.stdout
+    runs, skipped = run_demo(providers)
+    out.write(render_json(runs, skipped) if as_json else render_text(runs, skipped))
+    return 0 if all(run.ok for run in runs) else 1
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,
     stdout: TextIO | None = None,
     as_json: bool | None = None,
 ) -> int:
-    """Run the demo and print the report; 0 when every step did its job or was refused
-    as declared, 1 when a vendor or the connection failed a step.
+    """``python -m callswitch.demo [--json] [--provider NAME ...]``: the options of
+    ``callswitch demo``, read by the command's own parser, then :func:`show`."""
+    from callswitch.cli._parser import build_parser
 
-    ``callswitch demo`` calls ``main()`` with no arguments; ``argv`` takes ``--json`` and
-    ``--provider NAME`` (repeatable) for ``python -m callswitch.demo``.
-    """
-    parser = argparse.ArgumentParser(
-        prog="python -m callswitch.demo",
-        description="Run one app flow on every emulated provider and compare what each did.",
-    )
-    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    parser.add_argument(
-        "--provider",
-        action="append",
-        metavar="NAME",
-        help="run only this provider (repeatable; default: every one with an emulator)",
-    )
-    args = parser.parse_args(list(argv) if argv is not None else [])
-    out = stdout if stdout is not None else sys.stdout
-    runs, skipped = run_demo(args.provider)
-    use_json = args.json if as_json is None else as_json
-    out.write(render_json(runs, skipped) if use_json else render_text(runs, skipped))
-    return 0 if all(run.ok for run in runs) else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    args = build_parser().parse_args(["demo", *(argv or [])])
+    use_json = bool(args.json) if as_json is None else as_json
+    return show(args.demo_providers, as_json=use_json, stdout=stdout)
