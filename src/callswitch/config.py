@@ -143,8 +143,9 @@ def choose_provider(provider: str | None, file_config: Mapping[str, Any]) -> str
     )
     if not name:
         raise ConfigurationError(
-            "no provider chosen: pass one (callswitch.connect('retell')), set "
-            'CALLSWITCH_PROVIDER, or set provider = "..." in callswitch.toml'
+            "no provider chosen: pass one (callswitch.connect('retell'), or --provider NAME "
+            'on the command line), set CALLSWITCH_PROVIDER, or set provider = "..." in '
+            "callswitch.toml (callswitch providers lists the installed names)"
         )
     if not isinstance(name, str):
         raise ConfigurationError(f"provider must be a string, got {name!r}")

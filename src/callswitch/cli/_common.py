@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
@@ -140,20 +139,10 @@ class _Context:
         self.http_client = http_client
 
     def connect(self, *, drop: bool = False) -> Client:
+        # The provider is chosen where the library chooses it (config.choose_provider):
+        # --provider, then CALLSWITCH_PROVIDER, then callswitch.toml.
         import callswitch
-        from callswitch.config import load_file_config
-        from callswitch.errors import ConfigurationError
 
-        chosen = (
-            self.args.provider
-            or os.environ.get("CALLSWITCH_PROVIDER")
-            or load_file_config().get("provider")
-        )
-        if not chosen:
-            raise ConfigurationError(
-                "no provider chosen: pass --provider NAME, set CALLSWITCH_PROVIDER, or set "
-                'provider = "..." in callswitch.toml (callswitch providers lists the names)'
-            )
         return callswitch.connect(
             self.args.provider,
             base_url=self.args.base_url,
