@@ -526,3 +526,37 @@ def test_module_runs_as_a_script_and_stays_light() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
     )
     assert proc.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("provider", ["vapi", "retell"])
+def test_emulate_on_a_busy_port_is_one_line_and_exit_2(provider: str) -> None:
+    """uvicorn's own error and exit code 3 used to leak out; now one line names the port
+    and the way out (another --port, or --port 0)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        code, out, err = run(["emulate", provider, "--port", str(port)])
+    assert code == 2
+    assert out == ""
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("callswitch: error: ")
+    assert f"127.0.0.1:{port}" in err
+    assert "in use" in err
+    assert "--port 0" in err
+
+
+def test_emulate_server_exit_becomes_one_line(fake: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the port is taken between the check and the server's bind, the server's exit
+    is still one line and exit code 2."""
+
+    def serve(provider: str, *, port: int, ready: Callable[[str], None]) -> None:
+        raise SystemExit(3)
+
+    stub_module(monkeypatch, "callswitch.emulators", serve=serve)
+    code, _, err = run(["emulate", "fake", "--port", "0"])
+    assert code == 2
+    assert len(err.splitlines()) == 1
+    assert "--port" in err

@@ -31,14 +31,45 @@ def cmd_emulate(ctx: _Context) -> int:
     if not 0 <= port <= 65535:
         raise _UsageError(f"--port must be between 0 and 65535, got {port}")
 
+    if port:
+        _check_port_free(port)
+
     def ready(base_url: str) -> None:
         ctx.out.note(
             f"serving the {name} emulator on {base_url} (Ctrl-C stops it); point a client at "
             f"it with --base-url {base_url} or CALLSWITCH_BASE_URL={base_url}"
         )
 
-    serve(name, port=port, ready=ready)
+    try:
+        serve(name, port=port, ready=ready)
+    except SystemExit as exc:
+        # uvicorn exits (code 3) when it cannot bind: another process took the port
+        # between the check above and the server's own bind.
+        raise _UsageError(_port_message(port, "it is already in use")) from exc
     return EXIT_OK
+
+
+def _port_message(port: int, why: str) -> str:
+    return (
+        f"cannot serve on 127.0.0.1:{port}: {why}; stop what is listening there, or choose "
+        "another port with --port N (--port 0 picks a free one)"
+    )
+
+
+def _check_port_free(port: int) -> None:
+    """A clear error now rather than the server's own log line and exit code later."""
+    import errno
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As the server binds (SO_REUSEADDR): a port left in TIME_WAIT is free for it.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise _UsageError(_port_message(port, "it is already in use")) from None
+            raise _UsageError(_port_message(port, exc.strerror or str(exc))) from None
 
 
 def cmd_demo(ctx: _Context) -> int:
