@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from callswitch.cli._common import EXIT_OK, EXIT_PROVIDER, _Context, _registry
 
 if TYPE_CHECKING:
-    from callswitch.capabilities import Capabilities, CapabilityMatrix
+    from callswitch.capabilities import CapabilityMatrix
 
 #: The header of the generated ``docs/capabilities.md``.
 MARKDOWN_HEADER = """\
@@ -94,30 +94,11 @@ def cmd_providers(ctx: _Context) -> int:
     return EXIT_OK
 
 
-def _support_dict(caps: Capabilities) -> list[dict[str, Any]]:
-    return [
-        {
-            "capability": row.name,
-            "supported": row.supported,
-            "condition": row.condition,
-            "note": row.note,
-            "source": row.source,
-        }
-        for row in caps
-    ]
-
-
 def capabilities_markdown(matrix: CapabilityMatrix) -> str:
     """The text of ``docs/capabilities.md`` for ``matrix``."""
     if not matrix.providers:
         return MARKDOWN_HEADER + "No provider is installed.\n"
     return MARKDOWN_HEADER + "## Overview\n\n" + matrix.to_markdown()
-
-
-def _mark(supported: bool, condition: str | None) -> str:
-    if not supported:
-        return "no"
-    return "yes*" if condition else "yes"
 
 
 def cmd_capabilities(ctx: _Context) -> int:
@@ -141,7 +122,7 @@ def cmd_capabilities(ctx: _Context) -> int:
     if fmt == "markdown":
         ctx.out.stdout.write(capabilities_markdown(matrix))
     elif fmt == "json":
-        ctx.out.json({caps.provider: _support_dict(caps) for caps in matrix})
+        ctx.out.json({caps.provider: [row.to_dict() for row in caps] for caps in matrix})
     elif len(matrix.providers) == 1:
         caps = matrix.providers[0]
         ctx.out.table(
@@ -162,10 +143,7 @@ def cmd_capabilities(ctx: _Context) -> int:
     else:
         ctx.out.table(
             ("capability", *matrix.names),
-            [
-                (cap.value, *(_mark(c[cap].supported, c[cap].condition) for c in matrix))
-                for cap in Capability
-            ],
+            [(cap.value, *(c[cap].mark for c in matrix)) for cap in Capability],
         )
         ctx.out.line()
         ctx.out.line("yes* = supported with a condition; see: callswitch capabilities --provider P")
@@ -173,19 +151,13 @@ def cmd_capabilities(ctx: _Context) -> int:
 
 
 def _compare(ctx: _Context, fmt: str, old: str, new: str) -> int:
-    from callswitch.capabilities import Capability, CapabilityMatrix
+    from callswitch.capabilities import CapabilityMatrix
 
     registry = _registry()
     a, b = registry.get(old), registry.get(new)
     matrix = CapabilityMatrix((a.capabilities, b.capabilities))
     gained, lost = matrix.compare(old, new)
-    changed = [
-        cap
-        for cap in Capability
-        if a.capabilities[cap].supported
-        and b.capabilities[cap].supported
-        and a.capabilities[cap].condition != b.capabilities[cap].condition
-    ]
+    changed = matrix.conditions_changed(old, new)
     if fmt == "json":
         ctx.out.json(
             {
