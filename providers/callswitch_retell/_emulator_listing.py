@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from callswitch_retell._emulator_checks import BadRequest
+from callswitch_retell._wire import MAX_PAGE_SIZE
 
 __all__ = ["encode_cursor", "matches", "select_page"]
 
@@ -29,8 +30,8 @@ def select_page(
     if order not in ("ascending", "descending"):
         raise BadRequest("sort_order must be ascending or descending.")
     limit = body.get("limit", 50)
-    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 1000:
-        raise BadRequest("limit must be an integer from 1 to 1000.")
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_PAGE_SIZE:
+        raise BadRequest(f"limit must be an integer from 1 to {MAX_PAGE_SIZE}.")
     key, skip = body.get("pagination_key"), body.get("skip")
     if key is not None and skip is not None:
         raise BadRequest("Use either pagination_key or skip, not both.")
