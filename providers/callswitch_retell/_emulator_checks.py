@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from callswitch_retell._wire import METADATA_LIMIT_BYTES, json_bytes
+
 __all__ = [
     "CONTROL_FIELDS",
     "CREATE_PHONE_FIELDS",
@@ -21,6 +23,7 @@ __all__ = [
     "UPDATE_FIELDS",
     "V3_LIST_OMITS",
     "BadRequest",
+    "check_metadata_size",
     "check_object",
     "check_variables",
     "int_or",
@@ -106,3 +109,9 @@ def check_variables(value: Any, name: str) -> None:
 def check_object(value: Any, name: str) -> None:
     if value is not None and not isinstance(value, dict):
         raise BadRequest(f"{name} must be an object.")
+
+
+def check_metadata_size(value: Any) -> None:
+    """Refuse metadata over the documented 50 kB, measured as the adapter measures it."""
+    if value is not None and json_bytes(value) > METADATA_LIMIT_BYTES:
+        raise BadRequest("metadata is limited to 50kB.")

@@ -7,7 +7,10 @@ capabilities module imports it, and listing providers must not load the adapter.
 
 from __future__ import annotations
 
-__all__ = ["MAX_PAGE_SIZE", "METADATA_LIMIT_BYTES"]
+import json
+from typing import Any
+
+__all__ = ["MAX_PAGE_SIZE", "METADATA_LIMIT_BYTES", "json_bytes"]
 
 #: update-call and update-live-call document metadata as "Size limited to 50kB max". We
 #: read kB as 1000 bytes of compact UTF-8 JSON (the stricter reading) [INF].
@@ -15,3 +18,13 @@ METADATA_LIMIT_BYTES = 50_000
 
 #: The largest ``limit`` list-calls accepts (SDK ``call_list_params.py`` docstring).
 MAX_PAGE_SIZE = 1000
+
+
+def json_bytes(value: Any) -> int:
+    """The size of ``value`` as compact UTF-8 JSON, the measure METADATA_LIMIT_BYTES uses.
+
+    Raises TypeError or ValueError when ``value`` is not JSON (NaN and infinities
+    included).
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return len(text.encode("utf-8"))

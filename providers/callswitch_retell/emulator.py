@@ -16,7 +16,6 @@ documented the emulator assumes, and says so next to the code (``ASSUMPTION``):
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,6 +35,7 @@ from callswitch_retell._emulator_checks import (
     UPDATE_FIELDS,
     V3_LIST_OMITS,
     BadRequest,
+    check_metadata_size,
     check_object,
     check_variables,
     int_or,
@@ -335,6 +335,7 @@ class RetellEmulator(Emulator):
     async def _update(self, request: Request) -> Response:
         body = await self._object(request, UPDATE_FIELDS)
         check_object(body.get("metadata"), "metadata")
+        check_metadata_size(body.get("metadata"))
         check_variables(body.get("override_dynamic_variables"), "override_dynamic_variables")
         attributes = body.get("custom_attributes")
         if attributes is not None and (
@@ -394,8 +395,7 @@ class RetellEmulator(Emulator):
             check_variables(overrides["override_dynamic_variables"], "override_dynamic_variables")
         if "metadata" in overrides and not isinstance(overrides["metadata"], dict):
             raise BadRequest("metadata must be an object.")
-        if len(json.dumps(overrides.get("metadata", {}))) > 50_000:
-            raise BadRequest("metadata is limited to 50kB.")
+        check_metadata_size(overrides.get("metadata"))
         context = control.get("additional_context")
         if "additional_context" in control and (not isinstance(context, str) or not context):
             raise BadRequest("additional_context must be a non-empty string.")
