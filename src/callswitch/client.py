@@ -26,6 +26,7 @@ import httpx
 
 from callswitch._retry import RetryPolicy, never_sent
 from callswitch._version import __version__
+from callswitch._wait import Waiter, WaitFor, sleep_async
 from callswitch.capabilities import (
     CONTROL_FIELDS,
     PRIVACY_CAPABILITIES,
@@ -807,6 +808,19 @@ class _CallsBase:
     def __init__(self, engine: _Engine) -> None:
         self._e = engine
 
+    def _waiter(
+        self, call_id: str, until: WaitFor, timeout: float, poll_interval: float | None, retry: Any
+    ) -> Waiter:
+        check_call_id(call_id)
+        return Waiter(
+            self._e.spec.name,
+            call_id,
+            until,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            clock=retry.clock,
+        )
+
     def _plan_get(self, call_id: str) -> Plan[Call]:
         self._e.require(Capability.CALLS_GET)
         return self._e.adapter.get(check_call_id(call_id))
@@ -895,6 +909,7 @@ class Calls(_CallsBase):
     def __init__(self, client: Client) -> None:
         super().__init__(client._engine)
         self._run = client._run
+        self._retry = client._retry
 
     def get(self, call_id: str) -> Call:
         """The call with this id. Raises NotFoundError when the vendor does not know it."""
@@ -964,6 +979,30 @@ class Calls(_CallsBase):
         """Delete the call's record at the vendor (does not hang up)."""
         self._run(self._plan_delete(call_id))
 
+    def wait(
+        self,
+        call_id: str,
+        until: WaitFor,
+        *,
+        timeout: float = 120.0,
+        poll_interval: float | None = None,
+    ) -> Call:
+        """Poll the call until its status is one of ``until`` (a status or a collection of
+        them) and return it. Polls with backoff (0.5 s growing to 5 s) unless
+        ``poll_interval`` fixes the pace; every poll is a ``get`` under the retry rules.
+
+        Raises InvalidCallStateError (with ``.call``) when the call reaches a final status
+        (ended, failed) not in ``until``, and errors.WaitTimeoutError (with ``.call``)
+        after ``timeout`` seconds. Bad arguments raise before anything is sent.
+        """
+        waiter = self._waiter(call_id, until, timeout, poll_interval, self._retry)
+        sleep = self._retry.sleep or time.sleep
+        while True:
+            step = waiter.after(self.get(call_id))
+            if isinstance(step, Call):
+                return step
+            sleep(step)
+
 
 class AsyncCalls(_CallsBase):
     """``client.calls`` on an :class:`AsyncClient`: the same operations, awaitable."""
@@ -971,6 +1010,7 @@ class AsyncCalls(_CallsBase):
     def __init__(self, client: AsyncClient) -> None:
         super().__init__(client._engine)
         self._run = client._run
+        self._retry = client._retry
 
     async def get(self, call_id: str) -> Call:
         return await self._run(self._plan_get(call_id))
@@ -1032,3 +1072,19 @@ class AsyncCalls(_CallsBase):
 
     async def delete(self, call_id: str) -> None:
         await self._run(self._plan_delete(call_id))
+
+    async def wait(
+        self,
+        call_id: str,
+        until: WaitFor,
+        *,
+        timeout: float = 120.0,
+        poll_interval: float | None = None,
+    ) -> Call:
+        """As :meth:`Calls.wait`, awaitable; waits with the client's ``sleep``."""
+        waiter = self._waiter(call_id, until, timeout, poll_interval, self._retry)
+        while True:
+            step = waiter.after(await self.get(call_id))
+            if isinstance(step, Call):
+                return step
+            await sleep_async(self._retry.sleep, step)

@@ -232,6 +232,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     emu.add_argument("emulated", metavar="PROVIDER")
     emu.add_argument("--port", type=int, default=8123, help="port (default 8123; 0 picks one)")
+    emu.add_argument(
+        "--answer-after",
+        type=float,
+        metavar="SECONDS",
+        help="answer a created call (make it ongoing) after SECONDS, like a callee",
+    )
+    emu.add_argument(
+        "--end-after",
+        type=float,
+        metavar="SECONDS",
+        help="end an ongoing call SECONDS after it became ongoing, as if the callee hung up",
+    )
 
     demo = sub.add_parser(
         "demo",
