@@ -179,3 +179,46 @@ def test_list_bad_filters_exit_2_before_sending(
     assert code == 2
     assert expected in err
     assert truedy.emu.requests == []
+
+
+def test_wait_prints_the_call_once_it_is_there(vapi: Cli) -> None:
+    vapi.emu.set_timers(answer_after=0.05)
+    call_id = vapi.emu.call_id(vapi.emu.add_call("queued"))
+    call = vapi.json(
+        "calls", "wait", call_id, "--until", "ongoing", "--timeout", "5", "--poll-interval", "0.02"
+    )
+    assert call["id"] == call_id
+    assert call["status"] == "ongoing"
+    code, out, err = vapi("calls", "wait", call_id, "--until", "ongoing", "--until", "ended")
+    assert code == 0, err
+    assert "status:" in out
+
+
+def test_wait_timeout_and_unawaited_end_exit_1(vapi: Cli) -> None:
+    queued = vapi.emu.call_id(vapi.emu.add_call("queued"))
+    argv = ["calls", "wait", queued, "--until", "ongoing", "--timeout", "0"]
+    code, _, err = vapi(*argv)
+    assert code == 1
+    assert f"call {queued} was still queued after 0 s" in err
+    ended = vapi.emu.call_id(vapi.emu.add_call("ended"))
+    code, _, err = vapi("calls", "wait", ended, "--until", "ongoing")
+    assert code == 1
+    assert "will never be ongoing" in err
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        (["--until", "answered"], "invalid choice"),
+        ([], "--until"),
+        (["--until", "ended", "--timeout", "-1"], "timeout must be a finite number"),
+        (["--until", "ended", "--poll-interval", "nan"], "poll_interval must be a finite"),
+    ],
+)
+def test_wait_bad_arguments_exit_2_before_sending(
+    vapi: Cli, flags: list[str], expected: str
+) -> None:
+    code, _, err = vapi("calls", "wait", "call-1", *flags)
+    assert code == 2
+    assert expected in err
+    assert vapi.emu.requests == []
