@@ -8,7 +8,7 @@ only the core's capability types, so listing providers never loads the adapter.
 
 from __future__ import annotations
 
-from callswitch.capabilities import Capabilities, Support, supported, unsupported
+from callswitch.plugin import Capabilities, Support, supported, unsupported
 
 __all__ = ["CAPABILITIES", "METADATA_LIMIT_BYTES", "NAME"]
 

@@ -8,7 +8,7 @@ endpoint, re-check the row that cites the page it belongs to.
 
 from __future__ import annotations
 
-from callswitch.capabilities import Capabilities, Support, supported, unsupported
+from callswitch.plugin import Capabilities, Support, supported, unsupported
 
 __all__ = ["CAPABILITIES", "NAME"]
 

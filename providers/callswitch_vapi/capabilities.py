@@ -7,7 +7,7 @@ is the team's collected wire facts (``shared/vendors.md``, Vapi section).
 
 from __future__ import annotations
 
-from callswitch.capabilities import Capabilities, supported, unsupported
+from callswitch.plugin import Capabilities, supported, unsupported
 
 __all__ = ["CAPABILITIES", "CONTROL_CONDITION"]
 
