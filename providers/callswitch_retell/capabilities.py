@@ -19,8 +19,12 @@ NAME = "retell"
 METADATA_LIMIT_BYTES = 50_000
 
 _SDK = "retell-sdk 6.2.13"
-_LIVE_DOC = "DOC api-references/update-live-call (seed 000); SDK call.update_live"
-_UPDATE_DOC = "DOC api-references/update-call (seed 001, deprecation notice); SDK call.update"
+_LIVE_DOC = "DOC https://docs.retellai.com/api-references/update-live-call; SDK call.update_live"
+_UPDATE_DOC = (
+    "DOC https://docs.retellai.com/api-references/update-call and its deprecation notice "
+    "https://docs.retellai.com/deprecation-notice/2026/08-31_update_call_ended_calls_only; "
+    "SDK call.update"
+)
 _ONGOING = "only while the call is ongoing"
 
 _ROWS: tuple[Support, ...] = (
