@@ -150,6 +150,13 @@ class Registry:
 
         try:
             self._pm.register(plugin, name=f"{plugin_name}:{id(plugin)}")
+        except pluggy.PluginValidationError as exc:
+            # A hook that asks for an argument the spec does not offer, say: the plugin
+            # is broken, and the other providers must keep working.
+            raise ConfigurationError(
+                f"plugin {plugin_name} has an invalid hook: {exc}; the hook is "
+                "register_providers(register)"
+            ) from exc
         except ValueError as exc:
             raise ConfigurationError(f"plugin {plugin_name} is registered already: {exc}") from exc
         try:
