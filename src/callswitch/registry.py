@@ -163,7 +163,7 @@ class Registry:
             if not self._pm.hook.register_providers.get_hookimpls():
                 raise ConfigurationError(
                     f"plugin {plugin_name} implements no register_providers hook; decorate a "
-                    "register_providers(register) function with callswitch.hookspecs.hookimpl"
+                    "register_providers(register) function with callswitch.plugin.hookimpl"
                 )
             # Only this plugin is registered while its hook runs; pluggy passes each
             # implementation just the arguments it names, so hooks can grow arguments.
