@@ -16,17 +16,6 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
-from callswitch._kit import (
-    UtteranceRow,
-    call_id_of,
-    epoch_to_datetime,
-    finite_float,
-    list_filters,
-    to_decimal,
-    to_timedelta,
-    utterances,
-    variables_to_strings,
-)
 from callswitch.errors import InvalidRequestError
 from callswitch.models import (
     Call,
@@ -39,6 +28,17 @@ from callswitch.models import (
     Sentiment,
     Utterance,
     UtteranceRole,
+)
+from callswitch.plugin import (
+    UtteranceRow,
+    call_id_of,
+    epoch_to_datetime,
+    finite_float,
+    list_filters,
+    to_decimal,
+    to_timedelta,
+    utterances,
+    variables_to_strings,
 )
 from callswitch_retell._wire import json_bytes
 from callswitch_retell.capabilities import METADATA_LIMIT_BYTES, NAME

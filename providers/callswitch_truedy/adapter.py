@@ -17,14 +17,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from callswitch._kit import (
-    applied_capabilities,
-    finite_number,
-    format_utc,
-    iso_to_datetime,
-    list_filters,
-)
-from callswitch.capabilities import UPDATE_FIELDS
 from callswitch.errors import (
     AuthenticationError,
     InvalidRequestError,
@@ -33,7 +25,6 @@ from callswitch.errors import (
     RateLimitError,
     error_class_for_status,
 )
-from callswitch.http import Page, Plan, Request, Response, Safety
 from callswitch.models import (
     Call,
     CallUpdate,
@@ -41,7 +32,23 @@ from callswitch.models import (
     UpdateResult,
     is_e164,
 )
-from callswitch.provider import Adapter, ErrorDetails, merge_options, parse_retry_after
+from callswitch.plugin import (
+    UPDATE_FIELDS,
+    Adapter,
+    ErrorDetails,
+    Page,
+    Plan,
+    Request,
+    Response,
+    Safety,
+    applied_capabilities,
+    finite_number,
+    format_utc,
+    iso_to_datetime,
+    list_filters,
+    merge_options,
+    parse_retry_after,
+)
 from callswitch_truedy._mapping import LIST_STATUS, request_id, to_call, unwrap
 from callswitch_truedy._wire import IDEMPOTENCY_HEADER, MAX_PAGE_SIZE
 from callswitch_truedy._wire import UPDATE_SETTINGS as _CALL_SETTINGS
