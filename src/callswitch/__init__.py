@@ -17,9 +17,10 @@ import httpx
 from callswitch import config as _config
 from callswitch import errors
 from callswitch import registry as _registry
+from callswitch._engine import _Engine
 from callswitch._version import __version__
 from callswitch.capabilities import Capabilities, Capability, CapabilityMatrix, Support
-from callswitch.client import AsyncClient, Client, _Engine
+from callswitch.client import AsyncClient, Client
 from callswitch.config import OnUnsupported, Secret, Timeouts
 from callswitch.models import (
     Call,

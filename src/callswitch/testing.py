@@ -214,7 +214,8 @@ class ProviderConformance:
 
     def make_client(self, on_unsupported: str = "error") -> tuple[Any, list[httpx.Request]]:
         """A Client for the provider on a transport that records requests and answers 500."""
-        from callswitch.client import Client, _Engine
+        from callswitch._engine import _Engine
+        from callswitch.client import Client
         from callswitch.config import Secret, Settings
 
         spec = self.load_spec()
