@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-import warnings
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator
 from typing import Any, TypeAlias, TypeVar
 
 import attrs
@@ -21,31 +20,22 @@ import httpx
 from callswitch._redact import _hide_credential_url, _redact_url, _sending_secret_url
 from callswitch._retry import RetryPolicy, never_sent
 from callswitch._version import __version__
-from callswitch.capabilities import PRIVACY_CAPABILITIES, QUALIFIES, Capabilities, Capability
+from callswitch.capabilities import Capabilities
 from callswitch.config import Settings, Timeouts
 from callswitch.errors import (
     CallswitchError,
     ConfigurationError,
-    InvalidRequestError,
     OutcomeUnknownError,
     ProviderError,
     TransportError,
-    UnsupportedCapabilityError,
-    UnsupportedCapabilityWarning,
 )
 from callswitch.http import Plan, Request, Response, Safety
-from callswitch.models import CallUpdate, LiveControl
 from callswitch.provider import Adapter, ProviderSpec, parse_retry_after
 
 logger = logging.getLogger("callswitch.http")
 _httpx_logger = logging.getLogger("httpx")
 
 T = TypeVar("T")
-
-#: Neutral filters ``calls.list`` accepts; each adapter maps those its vendor supports.
-LIST_FILTERS = frozenset({"status", "agent_id", "direction", "created_after", "created_before"})
-
-ProviderOptions = Mapping[str, Mapping[str, Any]] | None
 
 
 class _Send:
@@ -86,8 +76,6 @@ class _Engine:
         self.settings = settings
         self.adapter: Adapter = spec.load_adapter()(spec.capabilities)
         self.capabilities: Capabilities = spec.capabilities
-        # Declarations are immutable: what the provider lacks is worked out once.
-        self._lacking = frozenset(c for c in Capability if not spec.capabilities.supports(c))
         self.retry = RetryPolicy(max_retries=settings.max_retries)
         base = {"User-Agent": f"callswitch/{__version__}"}
         auth = self.adapter.auth_headers(settings.api_key.get_secret_value())
@@ -96,89 +84,6 @@ class _Engine:
         # name and value again, as it does for a dict on every request.
         self._base_headers = httpx.Headers(base)
         self._auth_headers = httpx.Headers({**base, **auth})
-
-    # -- policy -------------------------------------------------------------------------
-    def require(self, capability: Capability) -> None:
-        if capability in self._lacking:
-            row = self.capabilities[capability]
-            raise UnsupportedCapabilityError(self.spec.name, (capability.value,), row.note)
-
-    def split_fields(
-        self,
-        model: CallUpdate | LiveControl,
-        fields: Mapping[str, Capability],
-        operation: Capability,
-    ) -> tuple[dict[str, Any], tuple[str, ...]]:
-        """Apply the unsupported-field policy: (fields to send, capabilities dropped).
-
-        When the provider lacks ``operation`` itself, every field counts as unsupported:
-        refused with ``on_unsupported="error"``, all dropped with ``"drop"`` (nothing is
-        sent), except privacy fields, which are refused in both modes.
-        """
-        requested = model.set_fields()
-        if not requested:
-            raise InvalidRequestError(
-                f"this {type(model).__name__} sets no field; set at least one"
-            )
-        caps, lacking = self.capabilities, self._lacking
-        if operation not in lacking:
-            missing = tuple(fields[name] for name in requested if fields[name] in lacking)
-            if not missing:
-                return {name: getattr(model, name) for name in requested}, ()
-            notes = "; ".join(f"{c.value}: {caps[c].note}" for c in missing)
-        else:
-            # Name every capability the request needs, not just the operation.
-            missing = tuple(fields[name] for name in requested)
-            notes = f"{operation.value}: {caps[operation].note}"
-        names = tuple(c.value for c in missing)
-        privacy = [c.value for c in missing if c in PRIVACY_CAPABILITIES]
-        if self.settings.on_unsupported == "error" or privacy:
-            detail = ""
-            if privacy and self.settings.on_unsupported == "drop":
-                detail = (
-                    f"{', '.join(privacy)} changes what is kept about the caller, so it is "
-                    'never dropped, even with on_unsupported="drop".'
-                )
-            raise UnsupportedCapabilityError(self.spec.name, names, f"{detail} ({notes})".strip())
-        gone = {n for n in requested if fields[n] in missing}
-        # A field that qualifies a dropped one (a trigger for dropped context) goes too.
-        along = tuple(n for n in requested if n not in gone and QUALIFIES.get(n) in gone)
-        kept = {n: getattr(model, n) for n in requested if n not in gone and n not in along}
-        also = tuple(fields[n].value for n in along)
-        if operation in lacking:
-            what = f"{operation.value}; dropped {', '.join(names)} and sent nothing"
-        else:
-            with_them = (
-                f", and {', '.join(also)}, which only qualifies what was dropped," if also else ""
-            )
-            what = f"{', '.join(names)}; dropped them{with_them} and sent the rest"
-        warnings.warn(
-            f"{self.spec.name} does not support {what} (on_unsupported='drop')",
-            UnsupportedCapabilityWarning,
-            stacklevel=4,
-        )
-        return kept, names + also
-
-    def options_for(self, provider_options: ProviderOptions) -> Mapping[str, Any]:
-        if provider_options is None:
-            return {}
-        if not isinstance(provider_options, Mapping):
-            raise InvalidRequestError(
-                "provider_options must map provider names to dicts, e.g. "
-                f"provider_options={{{self.spec.name!r}: {{...}}}}"
-            )
-        options = provider_options.get(self.spec.name) or {}
-        if not isinstance(options, Mapping):
-            raise InvalidRequestError(f"provider_options[{self.spec.name!r}] must be a dict")
-        return options
-
-    def check_filters(self, filters: Mapping[str, Any]) -> None:
-        unknown = sorted(set(filters) - LIST_FILTERS)
-        if unknown:
-            raise InvalidRequestError(
-                f"unknown list filter {', '.join(unknown)}; calls.list accepts "
-                f"{', '.join(sorted(LIST_FILTERS))}"
-            )
 
     # -- driving plans (no IO) ------------------------------------------------------------
     def drive(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from callswitch.capabilities import Capability
 from callswitch.errors import InvalidRequestError
 from callswitch.http import Page, Plan, Request
 from callswitch.models import Call
@@ -21,8 +20,6 @@ class _Listing:
     __slots__ = ("_engine", "_filters", "_remaining", "_size", "first", "page", "plan")
 
     def __init__(self, engine: _Engine, limit: int | None, filters: Mapping[str, Any]) -> None:
-        engine.require(Capability.CALLS_LIST)
-        engine.check_filters(filters)
         if limit is not None and (
             isinstance(limit, bool) or not isinstance(limit, int) or limit < 0
         ):

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping
 from typing import Any, Protocol, TypeVar
 
-from callswitch._engine import ProviderOptions, _Engine
+from callswitch._engine import _Engine
 from callswitch._listing import _Listing
+from callswitch._policy import ProviderOptions, _Policy
 from callswitch.capabilities import CONTROL_FIELDS, UPDATE_FIELDS, Capability
 from callswitch.errors import InvalidRequestError
 from callswitch.http import Plan, Request
@@ -63,9 +64,15 @@ class _CallsBase:
 
     def __init__(self, engine: _Engine) -> None:
         self._e = engine
+        self._p = _Policy(engine.spec, engine.settings)
+
+    def _listing(self, limit: int | None, filters: Mapping[str, Any]) -> _Listing:
+        self._p.require(Capability.CALLS_LIST)
+        self._p.check_filters(filters)
+        return _Listing(self._e, limit, filters)
 
     def _plan_get(self, call_id: str) -> Plan[Call]:
-        self._e.require(Capability.CALLS_GET)
+        self._p.require(Capability.CALLS_GET)
         return self._e.adapter.get(check_call_id(call_id))
 
     def _plan_create_phone(
@@ -77,7 +84,7 @@ class _CallsBase:
         metadata: Mapping[str, Any] | None,
         provider_options: ProviderOptions,
     ) -> Plan[Call]:
-        self._e.require(Capability.CALLS_CREATE_PHONE)
+        self._p.require(Capability.CALLS_CREATE_PHONE)
         new = NewPhoneCall(
             from_number=from_number,
             to_number=to_number,
@@ -85,7 +92,7 @@ class _CallsBase:
             variables=dict(variables) if variables is not None else None,
             metadata=dict(metadata) if metadata is not None else None,
         )
-        return self._e.adapter.create_phone(new, self._e.options_for(provider_options))
+        return self._e.adapter.create_phone(new, self._p.options_for(provider_options))
 
     def _plan_create_web(
         self,
@@ -94,13 +101,13 @@ class _CallsBase:
         metadata: Mapping[str, Any] | None,
         provider_options: ProviderOptions,
     ) -> Plan[Call]:
-        self._e.require(Capability.CALLS_CREATE_WEB)
+        self._p.require(Capability.CALLS_CREATE_WEB)
         new = NewWebCall(
             agent_id=agent_id,
             variables=dict(variables) if variables is not None else None,
             metadata=dict(metadata) if metadata is not None else None,
         )
-        return self._e.adapter.create_web(new, self._e.options_for(provider_options))
+        return self._e.adapter.create_web(new, self._p.options_for(provider_options))
 
     def _plan_update(
         self, call_id: str, update: CallUpdate, provider_options: ProviderOptions
@@ -110,8 +117,8 @@ class _CallsBase:
                 f"calls.update takes a CallUpdate, got {type(update).__name__}"
             )
         safe_id = check_call_id(call_id)
-        kept, dropped = self._e.split_fields(update, UPDATE_FIELDS, Capability.CALLS_UPDATE)
-        options = self._e.options_for(provider_options)
+        kept, dropped = self._p.split_fields(update, UPDATE_FIELDS, Capability.CALLS_UPDATE)
+        options = self._p.options_for(provider_options)
         if not kept:
             return _finished(UpdateResult(dropped=dropped))
         if not dropped:  # the caller's (frozen, validated) model is the one to send
@@ -128,8 +135,8 @@ class _CallsBase:
                 f"calls.control takes a LiveControl, got {type(control).__name__}"
             )
         safe_id = check_call_id(call_id)
-        kept, dropped = self._e.split_fields(control, CONTROL_FIELDS, Capability.CALLS_CONTROL)
-        options = self._e.options_for(provider_options)
+        kept, dropped = self._p.split_fields(control, CONTROL_FIELDS, Capability.CALLS_CONTROL)
+        options = self._p.options_for(provider_options)
         if not kept:
             return _finished(ControlResult(call_id=call_id, dropped=dropped))
         if not dropped:  # the caller's (frozen, validated) model is the one to send
@@ -138,11 +145,11 @@ class _CallsBase:
         return _adding_dropped(plan, dropped)
 
     def _plan_end(self, call_id: str) -> Plan[None]:
-        self._e.require(Capability.CALLS_END)
+        self._p.require(Capability.CALLS_END)
         return self._e.adapter.end(check_call_id(call_id))
 
     def _plan_delete(self, call_id: str) -> Plan[None]:
-        self._e.require(Capability.CALLS_DELETE)
+        self._p.require(Capability.CALLS_DELETE)
         return self._e.adapter.delete(check_call_id(call_id))
 
 
@@ -162,7 +169,7 @@ class Calls(_CallsBase):
         iterate. ``limit`` caps the total; filters: status, agent_id, direction,
         created_after, created_before (those the vendor supports). Bad filters raise here,
         before anything is sent."""
-        return self._iterate(_Listing(self._e, limit, filters))
+        return self._iterate(self._listing(limit, filters))
 
     def _iterate(self, listing: _Listing) -> Iterator[Call]:
         page = listing.page
@@ -234,7 +241,7 @@ class AsyncCalls(_CallsBase):
 
     def list(self, limit: int | None = None, **filters: Any) -> AsyncIterator[Call]:
         """Calls, a page at a time as you ``async for`` over them. Bad filters raise here."""
-        return self._iterate(_Listing(self._e, limit, filters))
+        return self._iterate(self._listing(limit, filters))
 
     async def _iterate(self, listing: _Listing) -> AsyncIterator[Call]:
         page = listing.page
