@@ -7,6 +7,7 @@ no IO: it yields "send this" and "wait this long" steps and receives what came b
 client turns those steps into IO in a few lines: ``Client`` with ``httpx.Client`` and
 ``time.sleep``, ``AsyncClient`` with ``await`` and ``anyio.sleep``.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -22,9 +23,10 @@ from callswitch._retry import RetryPolicy
 from callswitch._tls import _shared_ssl_context
 from callswitch.calls import AsyncCalls, Calls
 from callswitch.capabilities import Capabilities, Capability
-from callswitch.config import Timeouts
+from callswitch.config import Settings, Timeouts
 from callswitch.errors import ConfigurationError
 from callswitch.http import Plan, Request
+from callswitch.provider import ProviderSpec
 
 __all__ = ["AsyncCalls", "AsyncClient", "Calls", "Client"]
 
@@ -138,6 +140,20 @@ class Client(_BaseClient[httpx.Client]):
         super().__init__(engine, http_client, timeouts, retry, parent)
         self.calls = Calls(self)
 
+    @classmethod
+    def from_spec(
+        cls, spec: ProviderSpec, settings: Settings, http_client: httpx.Client | None = None
+    ) -> Client:
+        """A client for the provider ``spec`` describes, with ``settings`` as given.
+
+        :func:`callswitch.connect` resolves the spec and settings from arguments,
+        environment and ``callswitch.toml`` and then calls this; call it yourself to build
+        a client for a spec that is not installed (a plugin under test, say) or with
+        settings from elsewhere. ``http_client`` is your own ``httpx.Client``, which
+        callswitch does not close.
+        """
+        return cls(_Engine(spec, settings), http_client)
+
     def _new_http(self) -> httpx.Client:
         return httpx.Client(follow_redirects=False, verify=_shared_ssl_context())
 
@@ -221,6 +237,17 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
             )
         super().__init__(engine, http_client, timeouts, retry, parent)
         self.calls = AsyncCalls(self)
+
+    @classmethod
+    def from_spec(
+        cls,
+        spec: ProviderSpec,
+        settings: Settings,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> AsyncClient:
+        """Like :meth:`Client.from_spec`, for asyncio; ``http_client`` is an
+        ``httpx.AsyncClient``."""
+        return cls(_Engine(spec, settings), http_client)
 
     def _new_http(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(follow_redirects=False, verify=_shared_ssl_context())
