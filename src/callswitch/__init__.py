@@ -20,7 +20,7 @@ from callswitch import registry as _registry
 from callswitch._version import __version__
 from callswitch.capabilities import Capabilities, Capability, CapabilityMatrix, Support
 from callswitch.client import AsyncClient, Client
-from callswitch.config import OnUnsupported, Secret, Settings, Timeouts
+from callswitch.config import OnUnsupported, Secret, Timeouts
 from callswitch.models import (
     Call,
     CallDirection,
@@ -40,6 +40,7 @@ from callswitch.models import (
 
 if TYPE_CHECKING:
     from callswitch import webhooks
+    from callswitch.config import Settings
     from callswitch.provider import ProviderSpec
     from callswitch.webhooks import CallEvent, EventType
 
