@@ -18,7 +18,7 @@ import attrs
 import httpx
 
 from callswitch._redact import _hide_credential_url, _redact_url, _sending_secret_url
-from callswitch._retry import RetryPolicy, never_sent
+from callswitch._retry import RetryPolicy, never_sent, requested_wait
 from callswitch._version import __version__
 from callswitch.capabilities import Capabilities
 from callswitch.config import Settings, Timeouts
@@ -30,7 +30,7 @@ from callswitch.errors import (
     TransportError,
 )
 from callswitch.http import Plan, Request, Response, Safety
-from callswitch.provider import Adapter, ProviderSpec, parse_retry_after
+from callswitch.provider import Adapter, ProviderSpec
 
 logger = logging.getLogger("callswitch.http")
 _httpx_logger = logging.getLogger("httpx")
@@ -291,4 +291,6 @@ def _retry_after(error: ProviderError, response: Response) -> float | None:
     reset time) or the Retry-After headers. Read for 429 and 503 only."""
     if response.status_code not in (429, 503):
         return None
-    return getattr(error, "retry_after", None) or parse_retry_after(response.headers)
+    # A RateLimitError already holds what requested_wait gave the adapter; other statuses
+    # (503) have only the headers.
+    return getattr(error, "retry_after", None) or requested_wait(response.headers)

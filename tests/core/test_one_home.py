@@ -1,0 +1,50 @@
+"""Each concern of checking input and reading vendor hints has one home in the code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import callswitch
+from callswitch._retry import parse_retry_after, requested_wait
+
+SRC = Path(callswitch.__file__).parent
+PROVIDERS = SRC.parent.parent / "providers"
+
+
+def _sources_mentioning(text: str) -> list[str]:
+    found = []
+    for root in (SRC, PROVIDERS):
+        for path in sorted(root.rglob("*.py")):
+            if "emulator" in path.as_posix():
+                continue  # emulators write these headers; they do not read them
+            if text in path.read_text(encoding="utf-8").lower():
+                found.append(path.name)
+    return found
+
+
+def test_retry_after_headers_are_read_in_one_module() -> None:
+    assert _sources_mentioning('"retry-after') == ["_retry.py"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "hint", "expected"),
+    [
+        ({"retry-after": "3"}, 50.0, 3.0),  # the relative header wins over a body hint
+        ({"retry-after-ms": "1500"}, None, 1.5),
+        ({}, 7.0, 7.0),  # no header: the body's hint
+        ({"retry-after": "soon"}, 7.0, 7.0),  # unreadable header: the hint
+        ({}, None, None),
+    ],
+)
+def test_requested_wait(
+    headers: dict[str, str], hint: float | None, expected: float | None
+) -> None:
+    assert requested_wait(headers, hint) == expected
+
+
+def test_parse_retry_after_keeps_its_old_import_path() -> None:
+    from callswitch.provider import parse_retry_after as old
+
+    assert old is parse_retry_after
