@@ -48,3 +48,20 @@ def test_parse_retry_after_keeps_its_old_import_path() -> None:
     from callswitch.provider import parse_retry_after as old
 
     assert old is parse_retry_after
+
+
+def test_metadata_is_measured_as_the_wire_sends_it() -> None:
+    """models.json_size is compact UTF-8 JSON: the bytes a size limit is about."""
+    from callswitch.models import json_size
+
+    assert json_size({"a": "é"}) == len('{"a":"é"}'.encode())
+
+
+def test_metadata_json_cannot_carry_is_refused_by_the_model() -> None:
+    """A lone surrogate passes json.dumps but cannot be sent as UTF-8: the model refuses
+    it (it used to crash Retell's adapter with UnicodeEncodeError)."""
+    from callswitch import CallUpdate
+    from callswitch.errors import InvalidRequestError
+
+    with pytest.raises(InvalidRequestError, match="JSON-serializable"):
+        CallUpdate(metadata={"a": "\ud800"})
