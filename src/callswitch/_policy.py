@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
+from callswitch._kit import LIST_FILTERS
 from callswitch.capabilities import PRIVACY_CAPABILITIES, QUALIFIES, Capability
 from callswitch.config import Settings
 from callswitch.errors import (
@@ -17,9 +18,6 @@ from callswitch.errors import (
 )
 from callswitch.models import CallUpdate, LiveControl
 from callswitch.provider import ProviderSpec
-
-#: Neutral filters ``calls.list`` accepts; each adapter maps those its vendor supports.
-LIST_FILTERS = frozenset({"status", "agent_id", "direction", "created_after", "created_before"})
 
 ProviderOptions = Mapping[str, Mapping[str, Any]] | None
 
@@ -110,7 +108,7 @@ class _Policy:
         return options
 
     def check_filters(self, filters: Mapping[str, Any]) -> None:
-        unknown = sorted(set(filters) - LIST_FILTERS)
+        unknown = sorted(set(filters).difference(LIST_FILTERS))
         if unknown:
             raise InvalidRequestError(
                 f"unknown list filter {', '.join(unknown)}; calls.list accepts "

@@ -65,3 +65,10 @@ def test_metadata_json_cannot_carry_is_refused_by_the_model() -> None:
 
     with pytest.raises(InvalidRequestError, match="JSON-serializable"):
         CallUpdate(metadata={"a": "\ud800"})
+
+
+def test_list_filter_names_live_in_one_table() -> None:
+    """The client's check and the adapters' kit read the same table of filter names."""
+    from callswitch import _kit, _policy
+
+    assert _policy.LIST_FILTERS is _kit.LIST_FILTERS
