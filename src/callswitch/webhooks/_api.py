@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from callswitch.errors import InvalidRequestError
@@ -63,9 +64,18 @@ def _body_bytes(body: object) -> bytes:
 def _tolerance(value: float | timedelta | None, rules: WebhookRules) -> float:
     if value is None:
         return float(rules.default_tolerance)
-    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
-    if not seconds >= 0:
-        raise InvalidRequestError(f"tolerance must be zero or more seconds, not {value!r}")
+    if isinstance(value, timedelta):
+        seconds = value.total_seconds()
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        raise InvalidRequestError(
+            f"tolerance must be seconds (a number) or a timedelta, not {type(value).__name__}"
+        )
+    if not 0 <= seconds < math.inf:
+        raise InvalidRequestError(
+            f"tolerance must be a finite number of seconds, zero or more, not {value!r}"
+        )
     return seconds
 
 
@@ -76,7 +86,20 @@ def _now(value: float | datetime | None) -> float:
         if value.tzinfo is None:
             raise InvalidRequestError("now must be a timezone-aware datetime")
         return value.timestamp()
-    return float(value)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise InvalidRequestError(
+            f"now must be epoch seconds (a number) or an aware datetime, not {type(value).__name__}"
+        )
+    seconds = float(value)
+    try:
+        # The freshness check turns now into a datetime: a time it cannot represent
+        # (nan, infinities, beyond year 9999) is refused here, by name.
+        datetime.fromtimestamp(seconds, UTC)
+    except (ValueError, OverflowError, OSError):
+        raise InvalidRequestError(
+            f"now must be epoch seconds between year 1 and 9999, not {value!r}"
+        ) from None
+    return seconds
 
 
 def _verify(
