@@ -24,8 +24,9 @@ Errors:
 * :class:`~callswitch.errors.UnsupportedCapabilityError`: the provider declares no
   ``webhooks.verify`` capability or ships no webhook rules.
 
-Delivery is at least once for every vendor: use a :class:`Deduplicator` keyed by
-:attr:`CallEvent.key`.
+Delivery is at least once for every vendor: a :class:`Receiver` with a shared
+:class:`Store` (``SQLiteStore`` on one machine, ``RedisStore`` across machines) runs
+your handlers once per event, across workers.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from callswitch.webhooks._api import load_rules as load_rules
 from callswitch.webhooks._dedupe import Deduplicator, MemoryDeduplicator
 from callswitch.webhooks._events import CallEvent, EventType
 from callswitch.webhooks._headers import Headers
+from callswitch.webhooks._receiver import Handler, Receiver
+from callswitch.webhooks._redis_store import RedisStore
 
 # Provider plugins' webhook-rule helpers: importable from here as before (the ``as``
 # form marks the re-export), but not part of the application-facing ``__all__``;
@@ -55,17 +58,26 @@ from callswitch.webhooks._rules import secret_text as secret_text
 from callswitch.webhooks._rules import verify_hmac as verify_hmac
 from callswitch.webhooks._rules import verify_shared_secret as verify_shared_secret
 from callswitch.webhooks._signing import HmacAuth, SharedSecretAuth, WebhookSecret
+from callswitch.webhooks._stores import Claim, ClaimStatus, MemoryStore, SQLiteStore, Store
 
 __all__ = [
     "DEFAULT_TOLERANCE",
     "CallEvent",
+    "Claim",
+    "ClaimStatus",
     "Deduplicator",
     "EventType",
+    "Handler",
     "Headers",
     "HmacAuth",
     "InvalidSignatureError",
     "MemoryDeduplicator",
+    "MemoryStore",
+    "Receiver",
+    "RedisStore",
+    "SQLiteStore",
     "SharedSecretAuth",
+    "Store",
     "WebhookSecret",
     "event_from_payload",
     "parse",
