@@ -120,4 +120,6 @@ class RedisStore:
         self._release(keys=[self._prefix + key], args=[f"c:{token}"])
 
     def close(self) -> None:
+        """Close this store's connections to the server."""
         self._client.close()
+        self._client.connection_pool.disconnect()
