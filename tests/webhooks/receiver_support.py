@@ -12,7 +12,6 @@ import json
 import os
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ from typing import Any
 import httpx
 
 WORKER_APP = """
-import os, sqlite3, time
+import os, time
 from callswitch.webhooks import Receiver, SQLiteStore, RedisStore
 
 kind, _, where = os.environ["CS_STORE"].partition(":")
@@ -36,15 +35,17 @@ LEDGER = os.environ["CS_LEDGER"]
 
 
 def record(key, outcome):
-    with sqlite3.connect(LEDGER, timeout=30) as db:
-        db.execute("INSERT INTO attempts VALUES (?, ?, ?)", (key, os.getpid(), outcome))
+    # One short line per write, O_APPEND: atomic across processes, no lock to wait on.
+    fd = os.open(LEDGER, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    try:
+        os.write(fd, f"{key} {os.getpid()} {outcome}\\n".encode())
+    finally:
+        os.close(fd)
 
 
 def failed_before(key):
-    with sqlite3.connect(LEDGER, timeout=30) as db:
-        row = db.execute("SELECT count(*) FROM attempts WHERE key = ? AND outcome = 'fail'",
-                         (key,)).fetchone()
-    return row[0] > 0
+    with open(LEDGER) as ledger:
+        return any(line.split()[::2] == [key, "fail"] for line in ledger)
 
 
 @receiver.on()
@@ -64,23 +65,28 @@ app = receiver.asgi()
 
 
 def new_ledger(path: Path) -> Path:
-    with sqlite3.connect(path) as db:
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("CREATE TABLE attempts (key TEXT, pid INTEGER, outcome TEXT)")
+    path.write_text("")
     return path
 
 
+def _rows(path: Path) -> list[tuple[str, int, str]]:
+    rows = []
+    for line in path.read_text().splitlines():
+        key, pid, outcome = line.split()
+        rows.append((key, int(pid), outcome))
+    return rows
+
+
 def ledger_counts(path: Path, outcome: str) -> dict[str, int]:
-    with sqlite3.connect(path) as db:
-        rows = db.execute(
-            "SELECT key, count(*) FROM attempts WHERE outcome = ? GROUP BY key", (outcome,)
-        ).fetchall()
-    return {key: count for key, count in rows}
+    counts: dict[str, int] = {}
+    for key, _, what in _rows(path):
+        if what == outcome:
+            counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 def ledger_pids(path: Path) -> set[int]:
-    with sqlite3.connect(path) as db:
-        return {pid for (pid,) in db.execute("SELECT DISTINCT pid FROM attempts")}
+    return {pid for _, pid, _ in _rows(path)}
 
 
 @contextmanager
