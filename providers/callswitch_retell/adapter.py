@@ -163,8 +163,7 @@ class RetellAdapter(Adapter):
         body: dict[str, Any] = {"from_number": new.from_number, "to_number": new.to_number}
         if new.agent_id is not None:
             body["override_agent_id"] = new.agent_id
-        if new.metadata is not None:
-            _mapping.json_size(new.metadata, "metadata")
+        if new.metadata is not None:  # the model has checked it is JSON
             body["metadata"] = new.metadata
         if new.variables is not None:
             body["retell_llm_dynamic_variables"] = dict(new.variables)
@@ -184,8 +183,7 @@ class RetellAdapter(Adapter):
 
     def create_web(self, new: NewWebCall, options: Mapping[str, Any]) -> Plan[Call]:
         body: dict[str, Any] = {"agent_id": new.agent_id}
-        if new.metadata is not None:
-            _mapping.json_size(new.metadata, "metadata")
+        if new.metadata is not None:  # the model has checked it is JSON
             body["metadata"] = new.metadata
         if new.variables is not None:
             body["retell_llm_dynamic_variables"] = dict(new.variables)

@@ -47,7 +47,6 @@ from callswitch.plugin import (
     iso_to_datetime,
     list_filters,
     merge_options,
-    parse_retry_after,
 )
 from callswitch_truedy._mapping import LIST_STATUS, request_id, to_call, unwrap
 from callswitch_truedy._wire import IDEMPOTENCY_HEADER, MAX_PAGE_SIZE
@@ -211,10 +210,8 @@ class TruedyAdapter(Adapter):
                 message = _fastapi_message(body["detail"])
         if message is None:
             message = response.text[:500].strip() or f"HTTP {response.status_code}"
-        # Retry-After is relative and immune to clock skew, so it wins over reset_at.
-        retry_after = parse_retry_after(response.headers)
-        if retry_after is None and reset_at is not None:
-            retry_after = reset_at_seconds(reset_at, _now())
+        # The body's hint; a Retry-After header wins over it (Adapter.error_for).
+        retry_after = reset_at_seconds(reset_at, _now()) if reset_at is not None else None
         error_class = None
         if code is not None and error_class_for_status(response.status_code) is ProviderError:
             error_class = _CODE_CLASSES.get(code)

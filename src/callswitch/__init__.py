@@ -19,7 +19,7 @@ from callswitch import errors
 from callswitch import registry as _registry
 from callswitch._version import __version__
 from callswitch.capabilities import Capabilities, Capability, CapabilityMatrix, Support
-from callswitch.client import AsyncClient, Client, _Engine
+from callswitch.client import AsyncClient, Client
 from callswitch.config import OnUnsupported, Secret, Timeouts
 from callswitch.models import (
     Call,
@@ -40,6 +40,8 @@ from callswitch.models import (
 
 if TYPE_CHECKING:
     from callswitch import webhooks
+    from callswitch.config import Settings
+    from callswitch.provider import ProviderSpec
     from callswitch.webhooks import CallEvent, EventType
 
 __all__ = [
@@ -77,14 +79,15 @@ __all__ = [
 ]
 
 
-def _engine(
+def _resolve(
     provider: str | None,
     api_key: str | Secret | None,
     base_url: str | None,
     timeout: float | Timeouts | None,
     max_retries: int | None,
     on_unsupported: OnUnsupported | None,
-) -> _Engine:
+) -> tuple[ProviderSpec, Settings]:
+    """The provider's spec and the client settings, from arguments, environment and file."""
     file_config = _config.load_file_config()
     name = _config.choose_provider(provider, file_config)
     spec = _registry.default_registry().get(name)
@@ -99,7 +102,7 @@ def _engine(
         api_key_env=spec.api_key_env,
         file_config=file_config,
     )
-    return _Engine(spec, settings)
+    return spec, settings
 
 
 def connect(
@@ -121,8 +124,8 @@ def connect(
     part). ``http_client`` is your own ``httpx.Client`` (proxies, transports, limits);
     callswitch does not close it.
     """
-    engine = _engine(provider, api_key, base_url, timeout, max_retries, on_unsupported)
-    return Client(engine, http_client)
+    spec, settings = _resolve(provider, api_key, base_url, timeout, max_retries, on_unsupported)
+    return Client.from_spec(spec, settings, http_client)
 
 
 def connect_async(
@@ -136,8 +139,8 @@ def connect_async(
     http_client: httpx.AsyncClient | None = None,
 ) -> AsyncClient:
     """Like :func:`connect`, for asyncio: the same surface, awaitable."""
-    engine = _engine(provider, api_key, base_url, timeout, max_retries, on_unsupported)
-    return AsyncClient(engine, http_client)
+    spec, settings = _resolve(provider, api_key, base_url, timeout, max_retries, on_unsupported)
+    return AsyncClient.from_spec(spec, settings, http_client)
 
 
 def providers() -> tuple[str, ...]:

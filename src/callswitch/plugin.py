@@ -57,7 +57,7 @@ from callswitch.provider import (
     merge_options,
     parse_retry_after,
 )
-from callswitch.webhooks import (
+from callswitch.webhooks._rules import (
     CallEvent,
     EventType,
     Headers,

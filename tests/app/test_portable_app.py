@@ -12,8 +12,8 @@ from typing import Any
 import anyio
 import pytest
 
-from callswitch import CallStatus, emulators
 from app import portable_app
+from callswitch import CallStatus, emulators
 
 TO = "+14155550123"
 # What each vendor's create needs today, as deployment configuration would supply it.

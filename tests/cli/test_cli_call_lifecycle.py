@@ -83,7 +83,7 @@ def test_create_phone_call_prints_the_call(vapi: Cli) -> None:
 
 
 def test_create_without_to_is_a_usage_error_and_sends_nothing(vapi: Cli) -> None:
-    code, out, err = vapi("calls", "create", "--agent", "asst_1")
+    code, _, err = vapi("calls", "create", "--agent", "asst_1")
     assert code == 2
     assert "calls create needs --to NUMBER" in err
     assert vapi.emu.requests == []
