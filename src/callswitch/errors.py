@@ -169,7 +169,17 @@ class ServerError(ProviderError):
 
 
 class TransportError(CallswitchError):
-    """The request did not complete: connection failure, timeout, dropped connection."""
+    """The request did not complete: connection failure, timeout, dropped connection.
+
+    ``sent`` says whether the request left this process: ``False`` when it certainly did
+    not (the connection could not be opened), ``True`` when it did, ``None`` when the
+    raiser did not say. A router fails over to another vendor only on ``False`` or on a
+    create's plain ``TransportError`` (see ``callswitch.router``).
+    """
+
+    def __init__(self, message: str, *, sent: bool | None = None) -> None:
+        self.sent = sent
+        super().__init__(message)
 
 
 class OutcomeUnknownError(TransportError):
@@ -195,7 +205,7 @@ class OutcomeUnknownError(TransportError):
         self.url = url
         self.json = json
         self.idempotency_key = idempotency_key
-        super().__init__(message)
+        super().__init__(message, sent=True)
 
 
 _STATUS_CLASSES: dict[int, type[ProviderError]] = {
