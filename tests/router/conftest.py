@@ -66,6 +66,8 @@ class Vendor:
         self.emu = emu
         self.base_url = base_url
         self.opened: list[httpx.Client | httpx.AsyncClient] = []
+        self.control = httpx.Client(base_url=base_url)
+        self.opened.append(self.control)
 
     def client(self, refuse: Callable[[], bool] = lambda: False, **options: Any) -> Any:
         http = httpx.Client(transport=Refusing(refuse))
@@ -80,7 +82,7 @@ class Vendor:
         return [r for r in self.emu.requests if r["method"] == "POST" and _is_create(r["path"])]
 
     def fault(self, **fields: Any) -> None:
-        response = httpx.post(f"{self.base_url}/_emulator/faults", json=fields)
+        response = self.control.post("/_emulator/faults", json=fields)
         assert response.status_code == 201, response.text
 
     @property

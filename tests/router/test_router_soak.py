@@ -21,7 +21,11 @@ def test_soak_no_number_is_dialed_by_two_vendors(
     clock = [0.0]
     refuse_rate = 0.1
     router = Router(
-        [v.client(refuse=lambda: rng.random() < refuse_rate) for v in pair],
+        # Few retries inside the clients, so that refusals reach the router often.
+        [
+            v.client(refuse=lambda: rng.random() < refuse_rate, max_retries=retries)
+            for v, retries in zip(pair, (0, 1), strict=True)
+        ],
         cooldown=3.0,
         clock=lambda: clock[0],
     )
