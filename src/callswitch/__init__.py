@@ -40,12 +40,15 @@ from callswitch.models import (
 
 if TYPE_CHECKING:
     from callswitch import webhooks
+    from callswitch.capabilities import Capability as _Capability
     from callswitch.config import Settings
     from callswitch.provider import ProviderSpec
+    from callswitch.router import AsyncRouter, Router
     from callswitch.webhooks import CallEvent, EventType
 
 __all__ = [
     "AsyncClient",
+    "AsyncRouter",
     "Call",
     "CallDirection",
     "CallEvent",
@@ -62,6 +65,7 @@ __all__ = [
     "EventType",
     "LiveControl",
     "Money",
+    "Router",
     "Secret",
     "Sentiment",
     "Support",
@@ -73,6 +77,8 @@ __all__ = [
     "capability_matrix",
     "connect",
     "connect_async",
+    "connect_router",
+    "connect_router_async",
     "errors",
     "providers",
     "webhooks",
@@ -143,6 +149,40 @@ def connect_async(
     return AsyncClient.from_spec(spec, settings, http_client)
 
 
+def connect_router(
+    names: list[str] | tuple[str, ...] | None = None,
+    *,
+    requires: list[str | _Capability] | tuple[str | _Capability, ...] = (),
+    cooldown: float = 30.0,
+    **connect_kwargs: Any,
+) -> Router:
+    """A :class:`Router` over ``connect(name, **connect_kwargs)`` for each name, in order.
+
+    With no names, the providers come from ``routing = ["retell", "vapi"]`` in
+    ``callswitch.toml``. Each client reads its key and settings as :func:`connect` does.
+    """
+    from callswitch.router import Router
+
+    chosen = _config.routing_names(names, _config.load_file_config())
+    clients = [connect(name, **connect_kwargs) for name in chosen]
+    return Router(clients, requires=requires, cooldown=cooldown)
+
+
+def connect_router_async(
+    names: list[str] | tuple[str, ...] | None = None,
+    *,
+    requires: list[str | _Capability] | tuple[str | _Capability, ...] = (),
+    cooldown: float = 30.0,
+    **connect_kwargs: Any,
+) -> AsyncRouter:
+    """Like :func:`connect_router`, with :func:`connect_async` clients: an :class:`AsyncRouter`."""
+    from callswitch.router import AsyncRouter
+
+    chosen = _config.routing_names(names, _config.load_file_config())
+    clients = [connect_async(name, **connect_kwargs) for name in chosen]
+    return AsyncRouter(clients, requires=requires, cooldown=cooldown)
+
+
 def providers() -> tuple[str, ...]:
     """Names of the installed providers, without importing any of them."""
     return _registry.default_registry().names()
@@ -161,6 +201,8 @@ _LAZY = {
     "webhooks": ("callswitch.webhooks", None),
     "CallEvent": ("callswitch.webhooks", "CallEvent"),
     "EventType": ("callswitch.webhooks", "EventType"),
+    "Router": ("callswitch.router", "Router"),
+    "AsyncRouter": ("callswitch.router", "AsyncRouter"),
 }
 
 
