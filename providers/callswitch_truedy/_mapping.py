@@ -15,12 +15,19 @@ every documented spelling is accepted:
   (Truedy credits, which have no documented USD rate) becomes
   ``Money(amount, CREDITS)`` with the currency ``"credits"``, never mistaken for USD.
   When both are present, USD wins.
-* transcript: the schema says "structure varies" with the example ``[]``; no structure
-  is documented. A string becomes one utterance of unknown role (we do not split
-  "Role: text" lines, which no document promises). A list keeps its string items and
-  its object items that carry ``text`` or ``content``, with ``role``/``speaker`` mapped
-  where the word is unambiguous [assumption]. Anything else yields no utterances; the
-  payload is in ``raw`` either way.
+* transcript: the call-management guide (https://docs.truedy.ai/guides/call-management)
+  documents an ordered list of turns ``{speaker: "agent" | "contact", text, timestamp}``
+  where ``contact`` is the person on the call (neutral role ``user``) and ``timestamp``
+  is seconds from the start of the call (``Utterance.start``). The OpenAPI schema says
+  "structure varies" with the example ``[]``, so other shapes are read too: a string
+  becomes one utterance of unknown role (we do not split "Role: text" lines, which no
+  document promises); list items that carry ``content`` instead of ``text``, or
+  ``role`` instead of ``speaker``, and ``start``/``end`` seconds, are read with the
+  word mapped where it is unambiguous [assumption]. Anything else yields no utterances;
+  the payload is in ``raw`` either way.
+* direction: ``outbound``, ``inbound`` and ``webrtc`` (the guide's list filter); a
+  ``webrtc`` call is a web call (``CallKind.WEB``) of unknown direction, since the
+  browser participant neither dialled nor was dialled by a number.
 
 Unknown values never raise: they become ``unknown`` members or ``None``, and the whole
 call object is kept in ``Call.raw``.
@@ -97,6 +104,7 @@ _SENTIMENTS: Mapping[str, Sentiment] = {s.value: s for s in Sentiment}
 
 _ROLES: Mapping[str, UtteranceRole] = {
     "agent": UtteranceRole.AGENT,
+    "contact": UtteranceRole.USER,  # the documented word for the person on the call
     "assistant": UtteranceRole.AGENT,
     "bot": UtteranceRole.AGENT,
     "user": UtteranceRole.USER,
@@ -175,12 +183,10 @@ def _utterance(item: Any) -> UtteranceRow | None:
         return None
     word = _first_text(item, "role", "speaker")
     role = _ROLES.get(word.lower(), UtteranceRole.UNKNOWN) if word else UtteranceRole.UNKNOWN
-    return {
-        "role": role,
-        "text": text,
-        "start": finite_float(item.get("start")),
-        "end": finite_float(item.get("end")),
-    }
+    start = finite_float(item.get("timestamp"))  # documented: seconds from call start
+    if start is None:
+        start = finite_float(item.get("start"))
+    return {"role": role, "text": text, "start": start, "end": finite_float(item.get("end"))}
 
 
 def _transcript(value: Any) -> tuple[Utterance, ...]:

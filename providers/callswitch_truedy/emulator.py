@@ -138,7 +138,7 @@ class TruedyEmulator(Emulator):
             call["status"] = "in_progress"
             call["started_at"] = call.get("started_at") or _iso(now)
             if not call["transcript"]:
-                call["transcript"].append({"role": "agent", "text": _GREETING, "start": 0.0})
+                call["transcript"].append({"speaker": "agent", "text": _GREETING, "timestamp": 0.0})
         elif status in ("ended", "failed"):
             if call["status"] in ("completed", "failed"):
                 return
@@ -151,7 +151,7 @@ class TruedyEmulator(Emulator):
             start_ts = datetime.fromisoformat(started.replace("Z", "+00:00")).timestamp()
             seconds = max(0, round(now - start_ts))
             call["duration_seconds"] = seconds
-            call["transcript"].append({"role": "user", "text": _REPLY, "start": 1.0})
+            call["transcript"].append({"speaker": "contact", "text": _REPLY, "timestamp": 1.0})
             call["summary"] = "Emulated call: the agent greeted the caller about an order."
             call["short_summary"] = "Emulated call"
             call["sentiment"] = "neutral"
