@@ -49,6 +49,7 @@ from callswitch._kit import (
     utterances,
     variables_to_strings,
 )
+from callswitch.errors import ProviderError
 from callswitch.models import (
     Call,
     CallDirection,
@@ -69,6 +70,7 @@ __all__ = [
     "request_id",
     "to_call",
     "unwrap",
+    "web_call",
 ]
 
 PROVIDER = "truedy"
@@ -88,14 +90,19 @@ _STATUS: Mapping[str, CallStatus] = {
     "failed": CallStatus.FAILED,
 }
 
-#: Neutral status -> the spelling sent as the ``status`` list filter (the schema's enum).
+#: Neutral status -> the spelling sent as the ``status`` list filter: the list guide's
+#: (https://docs.truedy.ai/guides/call-management), not the schema's ``in_progress`` /
+#: ``completed``, which are still read in responses.
 LIST_STATUS: Mapping[CallStatus, str] = {
     CallStatus.QUEUED: "queued",
     CallStatus.RINGING: "ringing",
-    CallStatus.ONGOING: "in_progress",
-    CallStatus.ENDED: "completed",
+    CallStatus.ONGOING: "in-progress",
+    CallStatus.ENDED: "ended",
     CallStatus.FAILED: "failed",
 }
+
+#: The direction of a browser (WebRTC) call.
+WEBRTC = "webrtc"
 
 # Lenient enums looked up in dicts: constructing one goes through its _missing_ hook, and
 # to_call runs for every call read.
@@ -217,11 +224,8 @@ def to_call(payload: Any) -> Call:
     call_id = call_id_of(payload, "id", PROVIDER)
     status, end_reason, raw_end_reason = parse_status(payload.get("status"))
     raw_direction = payload.get("direction")
-    direction = (
-        _DIRECTIONS.get(raw_direction.lower(), CallDirection.UNKNOWN)
-        if isinstance(raw_direction, str)
-        else CallDirection.UNKNOWN
-    )
+    word = raw_direction.lower() if isinstance(raw_direction, str) else ""
+    direction = _DIRECTIONS.get(word, CallDirection.UNKNOWN)
     from_number, to_number = _numbers(payload, direction)
     sentiment = payload.get("sentiment")
     metadata = payload.get("metadata")
@@ -230,7 +234,7 @@ def to_call(payload: Any) -> Call:
         provider=PROVIDER,
         status=status,
         direction=direction,
-        kind=CallKind.PHONE,  # Truedy documents phone calls only
+        kind=CallKind.WEB if word == WEBRTC else CallKind.PHONE,
         agent_id=_text(payload.get("agent_id")),
         from_number=from_number,
         to_number=to_number,
@@ -250,4 +254,33 @@ def to_call(payload: Any) -> Call:
         end_reason=end_reason,
         raw_end_reason=raw_end_reason,
         raw=payload,  # copied by pydantic, like every dict field
+    )
+
+
+def web_call(payload: Any, *, agent_id: str, variables: Mapping[str, str] | None) -> Call:
+    """The answer of ``POST /webrtc/call`` -> :class:`Call`.
+
+    Truedy answers ``{joinUrl, callId, agentName}`` with no envelope
+    (https://docs.truedy.ai/api-reference/webrtc). ``callId`` becomes ``Call.id`` and
+    ``joinUrl`` (a single-use WebSocket URL for the Ultravox client SDK, so a credential)
+    ``Call.access_token``, hidden from the repr. Nobody has joined yet, so the call is
+    reported as queued [assumption], with the agent and variables that were sent.
+    """
+    data = payload if isinstance(payload, dict) else {}
+    call_id = _text(data.get("callId"))
+    if call_id is None:
+        # The body is not quoted: it may hold the join URL, which is a credential.
+        raise ProviderError(
+            "POST /webrtc/call answered without a callId; expected {joinUrl, callId, agentName}",
+            provider=PROVIDER,
+        )
+    return Call(
+        id=call_id,
+        provider=PROVIDER,
+        status=CallStatus.QUEUED,
+        kind=CallKind.WEB,
+        agent_id=agent_id,
+        variables=dict(variables or {}),
+        access_token=_text(data.get("joinUrl")),
+        raw=data,
     )
