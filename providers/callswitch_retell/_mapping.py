@@ -11,7 +11,6 @@ in ``shared/seeds`` (000: update-live-call, 001: update-call, 004: create-web-ca
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
@@ -41,6 +40,7 @@ from callswitch.models import (
     Utterance,
     UtteranceRole,
 )
+from callswitch_retell._wire import json_bytes
 from callswitch_retell.capabilities import METADATA_LIMIT_BYTES, NAME
 
 __all__ = [
@@ -292,13 +292,12 @@ def call_from_web_create(payload: Any, *, agent_id: str, body: Mapping[str, Any]
 def json_size(value: Any, what: str) -> int:
     """Bytes of ``value`` as compact UTF-8 JSON (as httpx sends it), or InvalidRequestError."""
     try:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return json_bytes(value)
     except (TypeError, ValueError) as exc:
         raise InvalidRequestError(
             f"{what} must be JSON-serializable (dicts, lists, strings, numbers, booleans, "
             f"None): {exc}"
         ) from None
-    return len(text.encode("utf-8"))
 
 
 def check_metadata(metadata: Any) -> None:

@@ -69,12 +69,11 @@ from callswitch.models import (
 )
 from callswitch.provider import Adapter, ErrorDetails, merge_options
 from callswitch_retell import _mapping
+from callswitch_retell._wire import MAX_PAGE_SIZE
 from callswitch_retell.capabilities import NAME
 
 __all__ = ["MAX_PAGE_SIZE", "RetellAdapter"]
 
-#: list-calls ``limit`` maximum (vendors.md, SDK docstring).
-MAX_PAGE_SIZE = 1000
 
 #: Statuses of an answer to a live request that may mean "the call is not ongoing".
 _STATE_STATUSES = frozenset({400, 409, 422})

@@ -46,16 +46,11 @@ from callswitch.models import (
 )
 from callswitch.provider import Adapter, ErrorDetails, merge_options, parse_retry_after
 from callswitch_truedy._mapping import LIST_STATUS, request_id, to_call, unwrap, web_call
+from callswitch_truedy._wire import IDEMPOTENCY_HEADER, MAX_PAGE_SIZE
+from callswitch_truedy._wire import UPDATE_SETTINGS as _CALL_SETTINGS
 from callswitch_truedy.capabilities import NAME
 
 __all__ = ["IDEMPOTENCY_HEADER", "MAX_PAGE_SIZE", "TruedyAdapter", "reset_at_seconds"]
-
-IDEMPOTENCY_HEADER = "X-Idempotency-Key"
-MAX_PAGE_SIZE = 100
-
-#: CallUpdate fields sent inside ``call_settings`` under the same names (seed 002); the
-#: rest of the body is ``variables``.
-_CALL_SETTINGS = ("recording_enabled", "transcription_enabled", "greeting")
 
 #: Truedy's documented error codes whose meaning is sharper than a bare 400/422 status.
 _CODE_CLASSES: Mapping[str, type[ProviderError]] = {

@@ -30,6 +30,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from callswitch.emulators import CallNotFound, Emulator, JSONBodyError
+from callswitch_truedy._wire import (
+    IDEMPOTENCY_HEADER,
+    LIST_STATUSES,
+    MAX_PAGE_SIZE,
+    UPDATE_SETTINGS,
+)
 
 __all__ = ["TruedyEmulator", "create_app"]
 
@@ -45,18 +51,8 @@ _SETTINGS = {
     "max_duration": str,
     "join_timeout": str,
 }
-_UPDATE_SETTINGS = frozenset({"recording_enabled", "transcription_enabled", "greeting"})
-#: Accepted ``status`` filter values -> the schema spelling the records use.
-_STATUSES = {
-    "queued": "queued",
-    "ringing": "ringing",
-    "in_progress": "in_progress",
-    "in-progress": "in_progress",
-    "completed": "completed",
-    "ended": "completed",
-    "cancelled": "cancelled",
-    "failed": "failed",
-}
+_UPDATE_SETTINGS = frozenset(UPDATE_SETTINGS)
+_STATUSES = LIST_STATUSES
 _CODES = {
     400: "validation_error",
     401: "unauthorized",
@@ -293,7 +289,7 @@ class TruedyEmulator(Emulator):
                 [_problem(["body", "variables"], "Input should be a valid string", "string_type")]
             )
         self._check_settings(body.get("call_settings"), frozenset(_SETTINGS))
-        idem = request.headers.get("x-idempotency-key")
+        idem = request.headers.get(IDEMPOTENCY_HEADER)
         with self.lock:
             if idem and idem in self._idempotency and self._idempotency[idem] in self.calls:
                 call = self.calls[self._idempotency[idem]]
@@ -329,7 +325,7 @@ class TruedyEmulator(Emulator):
                 )
             return value
 
-        limit = integer("limit", 20, 1, 100)
+        limit = integer("limit", 20, 1, MAX_PAGE_SIZE)
         offset = integer("offset", 0, 0, None)
         bounds: dict[str, float] = {}
         for name in ("created_after", "created_before"):
