@@ -41,6 +41,31 @@ _RUNNERS = ("assistant", "squadId", "squad", "workflowId", "workflow")
 _CALLERS = ("phoneNumber",)
 
 
+def merge_nested(
+    body: Mapping[str, Any], options: Mapping[str, Any], path: str = ""
+) -> dict[str, Any]:
+    """``body`` with ``provider_options`` laid in, nested objects merged key by key.
+
+    So ``{"assistantOverrides": {"monitorPlan": {...}}}`` joins the ``variableValues`` and
+    ``metadata`` callswitch sets there. Only a value set on both sides (not two objects)
+    is a conflict: InvalidRequestError naming its key, before any request.
+    """
+    merged = dict(body)
+    for key, value in options.items():
+        name = f"{path}.{key}" if path else str(key)
+        if key not in merged:
+            merged[key] = value
+        elif isinstance(merged[key], Mapping) and isinstance(value, Mapping):
+            merged[key] = merge_nested(merged[key], value, name)
+        else:
+            raise InvalidRequestError(
+                f"provider_options[{PROVIDER!r}] sets {name}, which callswitch already sets "
+                "from the neutral fields (agent_id, from_number, to_number, variables, "
+                "metadata); set it through the neutral field instead"
+            )
+    return merged
+
+
 class VapiAdapter(LiveControlMixin, PhoneNumbersMixin, Adapter):
     """Translates callswitch operations to Vapi's HTTP API."""
 
@@ -122,7 +147,7 @@ class VapiAdapter(LiveControlMixin, PhoneNumbersMixin, Adapter):
             # need the carrier's credentials (ImportTwilioPhoneNumberDto), so an E.164
             # from_number is resolved to its id with GET /phone-number instead.
             body["phoneNumberId"] = new.from_number
-        body = merge_options(PROVIDER, body, options)  # refuses clashes before any request
+        body = merge_nested(body, options)  # refuses clashes before any request
         if new.from_number is not None and is_e164(new.from_number):
             body["phoneNumberId"] = yield from self._phone_number_id(new.from_number)
         response = yield Request(
