@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from callswitch.emulators import CallNotFound, Emulator, JSONBodyError
+from callswitch_vapi._emulator_control import ControlMessageError, check_control
 
 __all__ = ["VapiEmulator", "create_app"]
 
@@ -57,7 +58,6 @@ _TIME_FILTERS = {
 }
 _CALL_QUERY = frozenset({"id", "assistantId", "phoneNumberId", "limit", *_TIME_FILTERS})
 _PHONE_QUERY = frozenset({"limit", *_TIME_FILTERS})
-_CONTROLS = ("mute-assistant", "unmute-assistant", "say-first-message")
 _GREETING = "Hello, this is the assistant. How can I help you today?"
 _REPLY = "Hi, I'm calling about my order."
 _CONTROL_PATH = re.compile(r"^/live/[^/]+/control$")
@@ -406,7 +406,10 @@ class VapiEmulator(Emulator):
         message = await self.json_body(request)
         if not isinstance(message, dict):
             raise _HttpError(400, ["the control message must be a JSON object"])
-        self._check_control(message)
+        try:
+            check_control(message)
+        except ControlMessageError as exc:
+            raise _HttpError(400, exc.messages) from None
         with self.lock:
             call = self.find(request.path_params["call_id"])
             if call["status"] != "in-progress":
@@ -431,43 +434,6 @@ class VapiEmulator(Emulator):
                 call["endedReason"] = "assistant-forwarded-call"
                 self.apply_status(call, "ended")
             return JSONResponse({})
-
-    @staticmethod
-    def _check_control(message: Mapping[str, Any]) -> None:
-        kind = message.get("type")
-        if kind == "add-message":
-            inner = message.get("message")
-            if (
-                not isinstance(inner, dict)
-                or not isinstance(inner.get("role"), str)
-                or not isinstance(inner.get("content"), str)
-            ):
-                raise _HttpError(400, ["message must be an object with role and content"])
-            flag = message.get("triggerResponseEnabled")
-            if flag is not None and not isinstance(flag, bool):
-                raise _HttpError(400, ["triggerResponseEnabled must be a boolean"])
-        elif kind == "say":
-            if not isinstance(message.get("content"), str) or not message["content"]:
-                raise _HttpError(400, ["content must be a non-empty string"])
-        elif kind == "end-call":
-            pass
-        elif kind == "transfer":
-            dest = message.get("destination")
-            valid = isinstance(dest, dict) and (
-                (dest.get("type") == "number" and isinstance(dest.get("number"), str))
-                or (dest.get("type") == "sip" and isinstance(dest.get("sipUri"), str))
-            )
-            if not valid:
-                raise _HttpError(
-                    400, ["destination must be {type: number, number} or {type: sip, sipUri}"]
-                )
-        elif kind == "control":
-            if message.get("control") not in _CONTROLS:
-                raise _HttpError(400, [f"control must be one of {', '.join(_CONTROLS)}"])
-        else:
-            raise _HttpError(
-                400, ["type must be one of add-message, say, end-call, transfer, control"]
-            )
 
 
 def create_app(
