@@ -32,7 +32,7 @@ from callswitch.models import (
     UtteranceRole,
 )
 
-__all__ = ["end_reason", "to_call"]
+__all__ = ["end_reason", "to_call", "with_number"]
 
 PROVIDER = "vapi"
 
@@ -294,3 +294,15 @@ def to_call(data: Any) -> Call:
         raw_end_reason=raw_reason,
         raw=data,  # copied by pydantic, like every dict field
     )
+
+
+def with_number(call: Call, number: str | None) -> Call:
+    """``call`` with our phone number filled in where the record lacked it: the caller's
+    number for an outbound call, the called number for an inbound one. ``raw`` is kept."""
+    if number is None:
+        return call
+    if call.direction is CallDirection.OUTBOUND and call.from_number is None:
+        return call.model_copy(update={"from_number": number})
+    if call.direction is CallDirection.INBOUND and call.to_number is None:
+        return call.model_copy(update={"to_number": number})
+    return call

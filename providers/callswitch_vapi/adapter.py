@@ -29,7 +29,7 @@ from callswitch.models import (
 )
 from callswitch.provider import Adapter, ErrorDetails, merge_options
 from callswitch_vapi._control import CONTROL_URL_CACHE_SIZE, LiveControlMixin
-from callswitch_vapi._mapping import PROVIDER, to_call
+from callswitch_vapi._mapping import PROVIDER, to_call, with_number
 from callswitch_vapi._numbers import PHONE_ID_CACHE_SIZE, PhoneNumbersMixin
 from callswitch_vapi._wire import Window, call_payload, window_page
 
@@ -78,13 +78,15 @@ class VapiAdapter(LiveControlMixin, PhoneNumbersMixin, Adapter):
         # Bounded: a long-lived client sees an unbounded number of calls and numbers.
         self._control_urls: LruCache[str, str] = LruCache(CONTROL_URL_CACHE_SIZE)
         self._phone_ids: LruCache[str, str] = LruCache(PHONE_ID_CACHE_SIZE)
+        self._phone_numbers: LruCache[str, str] = LruCache(PHONE_ID_CACHE_SIZE)
 
     # -- reading ------------------------------------------------------------------------
     def get(self, call_id: str) -> Plan[Call]:
         response = yield Request("GET", f"/call/{call_id}", operation="calls.get")
         payload = call_payload(response)
         self._remember_control_url(call_id, payload)
-        return to_call(payload)
+        numbers = yield from self._numbers_of([payload], "calls.get")
+        return with_number(to_call(payload), numbers.get(payload.get("phoneNumberId", "")))
 
     def list_page(
         self, *, filters: Mapping[str, Any], page_size: int, cursor: Any
@@ -107,13 +109,15 @@ class VapiAdapter(LiveControlMixin, PhoneNumbersMixin, Adapter):
         window: Window | None = cursor
         while True:
             fresh, window = yield from window_page("/call", params, page_size, window, "calls.list")
-            calls = [
-                c
-                for c in map(to_call, fresh)
+            kept = [
+                (row, c)
+                for row, c in zip(fresh, map(to_call, fresh), strict=True)
                 if (not statuses or c.status in statuses)
                 and (not directions or c.direction in directions)
                 and (not agents or c.agent_id in agents)
             ]
+            numbers = yield from self._numbers_of([row for row, _ in kept], "calls.list")
+            calls = [with_number(c, numbers.get(row.get("phoneNumberId", ""))) for row, c in kept]
             # A page filtered down to nothing would end the client's iteration early, so
             # keep fetching until something matches or the listing is exhausted.
             if calls or window is None:
@@ -145,7 +149,7 @@ class VapiAdapter(LiveControlMixin, PhoneNumbersMixin, Adapter):
         if new.from_number is not None:
             # phoneNumberId needs Vapi's id for the number; a transient phoneNumber would
             # need the carrier's credentials (ImportTwilioPhoneNumberDto), so an E.164
-            # from_number is resolved to its id with GET /phone-number instead.
+            # from_number is resolved to its id with GET /v2/phone-number?search= instead.
             body["phoneNumberId"] = new.from_number
         body = merge_nested(body, options)  # refuses clashes before any request
         if new.from_number is not None and is_e164(new.from_number):
@@ -155,7 +159,9 @@ class VapiAdapter(LiveControlMixin, PhoneNumbersMixin, Adapter):
         )
         payload = call_payload(response)
         self._remember_control_url(str(payload["id"]), payload)
-        return to_call(payload)
+        # No lookup after a create (it must not fail once the call exists): the number is
+        # the E.164 from_number given, or one this client already resolved.
+        return with_number(to_call(payload), self._known_number(payload))
 
     # -- changing -----------------------------------------------------------------------
     def update(
@@ -167,7 +173,8 @@ class VapiAdapter(LiveControlMixin, PhoneNumbersMixin, Adapter):
         body = merge_options(PROVIDER, {"name": update.name}, options)
         response = yield Request("PATCH", f"/call/{call_id}", json=body, operation="calls.update")
         payload = call_payload(response)
-        return UpdateResult(call=to_call(payload), applied=applied)
+        call = with_number(to_call(payload), self._known_number(payload))
+        return UpdateResult(call=call, applied=applied)
 
     def delete(self, call_id: str) -> Plan[None]:
         # The SDK sends an empty JSON object (bulk "ids" omitted); so do we.

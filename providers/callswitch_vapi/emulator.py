@@ -58,6 +58,7 @@ _TIME_FILTERS = {
 }
 _CALL_QUERY = frozenset({"id", "assistantId", "phoneNumberId", "limit", *_TIME_FILTERS})
 _PHONE_QUERY = frozenset({"limit", *_TIME_FILTERS})
+_PHONE_SEARCH_QUERY = frozenset({"search", "page", "sortOrder", "sortBy", "limit", *_TIME_FILTERS})
 _GREETING = "Hello, this is the assistant. How can I help you today?"
 _REPLY = "Hi, I'm calling about my order."
 _CONTROL_PATH = re.compile(r"^/live/[^/]+/control$")
@@ -133,6 +134,8 @@ class VapiEmulator(Emulator):
             Route("/call/{call_id}", g(self._update), methods=["PATCH"]),
             Route("/call/{call_id}", g(self._delete), methods=["DELETE"]),
             Route("/phone-number", g(self._phone_list), methods=["GET"]),
+            Route("/phone-number/{number_id}", g(self._phone_get), methods=["GET"]),
+            Route("/v2/phone-number", g(self._phone_search), methods=["GET"]),
             Route("/live/{call_id}/control", g(self._control), methods=["POST"]),
         ]
 
@@ -401,6 +404,36 @@ class VapiEmulator(Emulator):
             rows = [p for p in self.phone_numbers.values() if self._in_window(p, checks)]
             rows.sort(key=lambda p: p["createdAt"], reverse=True)
             return JSONResponse(rows[:limit])
+
+    async def _phone_get(self, request: Request) -> Response:
+        with self.lock:
+            row = self.phone_numbers.get(request.path_params["number_id"])
+            if row is None:
+                raise _HttpError(404, "Phone number not found")
+            return JSONResponse(row)
+
+    async def _phone_search(self, request: Request) -> Response:
+        """GET /v2/phone-number: ``search`` matches name, number or SIP URI (partial,
+        case-insensitive); ``{results, metadata}`` (PhoneNumberPaginatedResponse)."""
+        limit, checks = self._query(request, _PHONE_SEARCH_QUERY)
+        needle = request.query_params.get("search", "").lower()
+        try:
+            page = max(1, int(float(request.query_params.get("page", "1"))))
+        except ValueError:
+            raise _HttpError(400, ["page must be a number"]) from None
+        with self.lock:
+            rows = [
+                p
+                for p in self.phone_numbers.values()
+                if self._in_window(p, checks)
+                and any(needle in str(p.get(k) or "").lower() for k in ("name", "number", "sipUri"))
+            ]
+        rows.sort(key=lambda p: p["createdAt"], reverse=True)
+        chunk = rows[(page - 1) * limit : page * limit] if limit else []
+        pages = -(-len(rows) // limit) if limit else 0
+        meta = {"itemsPerPage": limit, "totalItems": len(rows), "currentPage": page}
+        meta.update({"totalPages": pages, "hasNextPage": page < pages})
+        return JSONResponse({"results": chunk, "metadata": meta})
 
     async def _control(self, request: Request) -> Response:
         message = await self.json_body(request)
