@@ -12,6 +12,7 @@ from typing import Any
 from callswitch._kit import LruCache, applied_capabilities
 from callswitch.capabilities import CONTROL_FIELDS, Capabilities, Capability
 from callswitch.errors import (
+    AuthenticationError,
     CallswitchError,
     InvalidCallStateError,
     InvalidRequestError,
@@ -21,6 +22,7 @@ from callswitch.errors import (
 )
 from callswitch.http import Plan, Request, Safety
 from callswitch.models import ControlResult, LiveControl
+from callswitch_vapi._control_options import control_options
 from callswitch_vapi._mapping import PROVIDER
 from callswitch_vapi._wire import call_payload
 from callswitch_vapi.capabilities import CONTROL_CONDITION
@@ -48,6 +50,22 @@ def _note_progress(
     )
 
 
+def _refused(call_id: str, sent_key: bool) -> str:
+    """What to do when a control URL answers 401."""
+    if sent_key:
+        return (
+            f"the control URL of call {call_id} answered 401 to the publicKey given: pass the "
+            "public API key of the Vapi org that owns the call (Dashboard, API Keys)"
+        )
+    return (
+        f"the control URL of call {call_id} answered 401: its assistant has "
+        "monitorPlan.controlAuthenticationEnabled, so live control needs your Vapi public API "
+        'key: pass provider_options={"vapi": {"publicKey": "<public key>"}} to '
+        "calls.control (to hang up, calls.control(call_id, LiveControl(end_call=True), "
+        "provider_options=...))"
+    )
+
+
 class LiveControlMixin:
     """The adapter's live-control operations (``end``, ``control``)."""
 
@@ -64,13 +82,9 @@ class LiveControlMixin:
         self, call_id: str, control: LiveControl, options: Mapping[str, Any]
     ) -> Plan[ControlResult]:
         applied_capabilities(PROVIDER, control.set_fields(), self.capabilities, CONTROL_FIELDS)
-        messages = self._control_messages(control)
-        if options:
-            raise InvalidRequestError(
-                "provider_options for vapi live control are not used: each action is its own "
-                "control message; remove provider_options"
-            )
-        applied = yield from self._send_controls(call_id, messages)
+        extra = control_options(options, control)
+        messages = extra.extend(self._control_messages(control))
+        applied = yield from self._send_controls(call_id, messages, extra.headers())
         return ControlResult(call_id=call_id, applied=applied)
 
     @staticmethod
@@ -153,7 +167,10 @@ class LiveControlMixin:
         return out
 
     def _send_controls(
-        self, call_id: str, messages: list[tuple[tuple[str, ...], dict[str, Any]]]
+        self,
+        call_id: str,
+        messages: list[tuple[tuple[str, ...], dict[str, Any]]],
+        headers: Mapping[str, str] | None = None,
     ) -> Plan[tuple[str, ...]]:
         url = yield from self._control_url(call_id)
         applied: tuple[str, ...] = ()
@@ -164,9 +181,11 @@ class LiveControlMixin:
                     url,
                     json=message,
                     safety=Safety.UNSAFE,
-                    # The control URL is its own credential; the API key is not sent to it
-                    # (the doc examples send none) [INF, vendors.md].
+                    # The control URL is its own credential; the API key is not sent to it.
+                    # With monitorPlan.controlAuthenticationEnabled it also needs the public
+                    # key (provider_options publicKey), carried in ``headers``.
                     authenticate=False,
+                    headers=dict(headers or {}),
                     operation=caps[0],
                 )
             except (ProviderError, TransportError) as exc:
@@ -181,13 +200,20 @@ class LiveControlMixin:
                         status_code=exc.status_code,
                         body=exc.body,
                     )
+                elif isinstance(exc, AuthenticationError):
+                    error = AuthenticationError(
+                        _refused(call_id, bool(headers)),
+                        provider=PROVIDER,
+                        status_code=exc.status_code,
+                        body=exc.body,
+                    )
                 if len(messages) > 1:
                     pending = tuple(c for caps_, _ in messages[index:] for c in caps_)
                     _note_progress(error, applied, pending)
                 if error is exc:
                     raise
                 raise error from exc
-            applied += caps
+            applied += tuple(c for c in caps if c not in applied)
         return applied
 
     def _control_url(self, call_id: str) -> Plan[str]:

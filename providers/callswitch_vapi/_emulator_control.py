@@ -6,9 +6,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["CONTROLS", "ControlMessageError", "check_control"]
+__all__ = ["CONTROLS", "ControlMessageError", "check_control", "needs_control_auth"]
 
-CONTROLS = ("mute-assistant", "unmute-assistant", "say-first-message")
+CONTROLS = (
+    "mute-assistant",
+    "unmute-assistant",
+    "mute-customer",
+    "unmute-customer",
+    "say-first-message",
+)
+_SAY_FLAGS = ("interruptionsEnabled", "interruptAssistantEnabled", "endCallAfterSpoken")
+
+
+def needs_control_auth(call: Mapping[str, Any]) -> bool:
+    """Whether the call's control URL needs ``Authorization: Bearer <public key>``: its
+    (transient or overridden) assistant's ``monitorPlan.controlAuthenticationEnabled``
+    (vapi-server-sdk 3.0.0 ``types/monitor_plan.py``; default false)."""
+    for holder in ("assistantOverrides", "assistant"):
+        plan = call.get(holder)
+        monitor = plan.get("monitorPlan") if isinstance(plan, dict) else None
+        if isinstance(monitor, dict) and monitor.get("controlAuthenticationEnabled") is True:
+            return True
+    return False
 
 
 class ControlMessageError(Exception):
@@ -36,6 +55,9 @@ def check_control(message: Mapping[str, Any]) -> None:
     elif kind == "say":
         if not isinstance(message.get("content"), str) or not message["content"]:
             raise ControlMessageError(["content must be a non-empty string"])
+        for flag in _SAY_FLAGS:
+            if flag in message and not isinstance(message[flag], bool):
+                raise ControlMessageError([f"{flag} must be a boolean"])
     elif kind == "end-call":
         pass
     elif kind == "transfer":
@@ -44,6 +66,9 @@ def check_control(message: Mapping[str, Any]) -> None:
             (dest.get("type") == "number" and isinstance(dest.get("number"), str))
             or (dest.get("type") == "sip" and isinstance(dest.get("sipUri"), str))
         )
+        content = message.get("content")
+        if content is not None and not isinstance(content, str):
+            raise ControlMessageError(["content must be a string"])
         if not valid:
             raise ControlMessageError(
                 ["destination must be {type: number, number} or {type: sip, sipUri}"]

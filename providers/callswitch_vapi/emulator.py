@@ -1,11 +1,15 @@
 """An in-memory emulator of the Vapi call API (``https://api.vapi.ai``).
 
 Paths, bodies and the Call shape follow ``vapi-server-sdk`` 3.0.0; live-control messages
-follow Vapi's "Call Control" docs (see ``/work/shared/vendors.md``). Calls carry
+follow the SDK's ``ClientInboundMessage*`` types. Calls carry
 ``monitor.listenUrl`` / ``monitor.controlUrl`` until they end; the control URL is served by
 this emulator (``{base}/live/{id}/control``, built from the request's own base URL) and,
-like Vapi's, needs no API key. Assumptions (``ASSUMPTION`` below): errors use NestJS's
-shape with "property X should not exist" for unknown properties (body and query); an
+like Vapi's, needs no API key; a call whose assistant has
+``monitorPlan.controlAuthenticationEnabled`` needs ``Authorization: Bearer <public key>``
+(:attr:`VapiEmulator.public_key`) there, else 401. Phone numbers: ``GET /phone-number``,
+``GET /phone-number/{id}`` and ``GET /v2/phone-number?search=`` (paginated).
+Assumptions (``ASSUMPTION`` below): errors use NestJS's shape with "property X should
+not exist" for unknown properties (body and query); an
 unknown id answers 404; a control message to a call that is not ``in-progress`` answers
 400; the control URL answers 200 ``{}``; ``triggerResponseEnabled`` defaults to true.
 """
@@ -22,7 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from callswitch.emulators import CallNotFound, Emulator, JSONBodyError
-from callswitch_vapi._emulator_control import ControlMessageError, check_control
+from callswitch_vapi._emulator_control import ControlMessageError, check_control, needs_control_auth
 
 __all__ = ["VapiEmulator", "create_app"]
 
@@ -98,6 +102,9 @@ class VapiEmulator(Emulator):
         super().__init__(api_key=api_key)
         self.org_id = "org-" + self.new_id(nbytes=8)
         self.phone_numbers: dict[str, dict[str, Any]] = {}
+        #: The org's public API key: what a control URL with controlAuthenticationEnabled
+        #: accepts as ``Authorization: Bearer <key>``.
+        self.public_key = "vapi-emulator-public-key"
         #: Control messages each call received, in order (not part of Vapi's Call).
         self.live_messages: dict[str, list[dict[str, Any]]] = {}
         self._created: dict[str, float] = {}
@@ -445,6 +452,9 @@ class VapiEmulator(Emulator):
             raise _HttpError(400, exc.messages) from None
         with self.lock:
             call = self.find(request.path_params["call_id"])
+            given = request.headers.get("authorization", "")
+            if needs_control_auth(call) and given != f"Bearer {self.public_key}":
+                raise _HttpError(401, "Unauthorized")
             if call["status"] != "in-progress":
                 raise _HttpError(400, [f"Call is not in progress (status {call['status']})"])
             self.live_messages[call["id"]].append(message)
