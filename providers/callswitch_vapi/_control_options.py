@@ -91,9 +91,10 @@ def control_options(options: Mapping[str, Any], control: LiveControl) -> Control
     """The options checked against ``control``; InvalidRequestError before any request."""
     unknown = sorted(set(options) - set(CONTROL_OPTIONS))
     if unknown:
+        keys = ", ".join(f'provider_options["vapi"][{k!r}]' for k in unknown)
         raise InvalidRequestError(
-            f"provider_options for vapi live control does not take {', '.join(unknown)}; "
-            f"it takes {', '.join(CONTROL_OPTIONS)}"
+            f"provider_options for vapi live control does not take {', '.join(unknown)} (it "
+            f"takes {', '.join(CONTROL_OPTIONS)}); remove {keys}"
         )
     key = options.get("publicKey")
     if key is not None and not isinstance(key, str | Secret):
