@@ -11,23 +11,11 @@ in ``shared/seeds`` (000: update-live-call, 001: update-call, 004: create-web-ca
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
-from callswitch._kit import (
-    UtteranceRow,
-    call_id_of,
-    epoch_to_datetime,
-    finite_float,
-    list_filters,
-    to_decimal,
-    to_timedelta,
-    utterances,
-    variables_to_strings,
-)
 from callswitch.errors import InvalidRequestError
 from callswitch.models import (
     Call,
@@ -41,6 +29,18 @@ from callswitch.models import (
     Utterance,
     UtteranceRole,
 )
+from callswitch.plugin import (
+    UtteranceRow,
+    call_id_of,
+    epoch_to_datetime,
+    finite_float,
+    list_filters,
+    to_decimal,
+    to_timedelta,
+    utterances,
+    variables_to_strings,
+)
+from callswitch_retell._wire import json_bytes
 from callswitch_retell.capabilities import METADATA_LIMIT_BYTES, NAME
 
 __all__ = [
@@ -290,15 +290,14 @@ def call_from_web_create(payload: Any, *, agent_id: str, body: Mapping[str, Any]
 
 
 def json_size(value: Any, what: str) -> int:
-    """Bytes of ``value`` as compact UTF-8 JSON (as httpx sends it), or InvalidRequestError."""
+    """Bytes of ``value`` as compact UTF-8 JSON (as httpx sends it), or InvalidRequestError.
+
+    Serialising is :func:`callswitch.models.json_size`'s; the models have already refused
+    metadata JSON cannot carry, so this only measures."""
     try:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise InvalidRequestError(
-            f"{what} must be JSON-serializable (dicts, lists, strings, numbers, booleans, "
-            f"None): {exc}"
-        ) from None
-    return len(text.encode("utf-8"))
+        return json_bytes(value)
+    except ValueError as exc:
+        raise InvalidRequestError(f"{what} {exc}") from None
 
 
 def check_metadata(metadata: Any) -> None:

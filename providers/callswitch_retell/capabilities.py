@@ -3,24 +3,27 @@
 Each row names the source its claim rests on, so that a stale claim can be re-checked:
 ``SDK`` is the official ``retell-sdk`` 6.2.13 (``retell/resources/call.py`` and
 ``retell/types/``), ``DOC`` a page under https://docs.retellai.com. This module imports
-only the core's capability types, so listing providers never loads the adapter.
+only the core's capability types and ``_wire``, so listing providers never loads the
+adapter.
 """
 
 from __future__ import annotations
 
-from callswitch.capabilities import Capabilities, Support, supported, unsupported
+from callswitch.plugin import Capabilities, Support, supported, unsupported
+from callswitch_retell._wire import METADATA_LIMIT_BYTES
 
 __all__ = ["CAPABILITIES", "METADATA_LIMIT_BYTES", "NAME"]
 
 NAME = "retell"
 
-#: update-call and update-live-call document metadata as "Size limited to 50kB max". We
-#: read kB as 1000 bytes of compact UTF-8 JSON (the stricter reading) [INF].
-METADATA_LIMIT_BYTES = 50_000
 
 _SDK = "retell-sdk 6.2.13"
-_LIVE_DOC = "DOC api-references/update-live-call (seed 000); SDK call.update_live"
-_UPDATE_DOC = "DOC api-references/update-call (seed 001, deprecation notice); SDK call.update"
+_LIVE_DOC = "DOC https://docs.retellai.com/api-references/update-live-call; SDK call.update_live"
+_UPDATE_DOC = (
+    "DOC https://docs.retellai.com/api-references/update-call and its deprecation notice "
+    "https://docs.retellai.com/deprecation-notice/2026/08-31_update_call_ended_calls_only; "
+    "SDK call.update"
+)
 _ONGOING = "only while the call is ongoing"
 
 _ROWS: tuple[Support, ...] = (

@@ -16,9 +16,6 @@ documented the emulator assumes, and says so next to the code (``ASSUMPTION``):
 
 from __future__ import annotations
 
-import base64
-import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,71 +24,29 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from callswitch.emulators import CallNotFound, Emulator, JSONBodyError
+from callswitch_retell._emulator_checks import (
+    CONTROL_FIELDS,
+    CREATE_PHONE_FIELDS,
+    CREATE_WEB_FIELDS,
+    E164,
+    LIST_FIELDS,
+    OVERRIDE_FIELDS,
+    STORAGE_ORDER,
+    UPDATE_FIELDS,
+    V3_LIST_OMITS,
+    BadRequest,
+    check_metadata_size,
+    check_object,
+    check_variables,
+    int_or,
+)
+from callswitch_retell._emulator_listing import encode_cursor, select_page
 
 __all__ = ["RetellEmulator", "create_app"]
 
-STORAGE_ORDER = ("everything", "everything_except_pii", "basic_attributes_only")
-_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
-_CREATE_PHONE_FIELDS = frozenset(
-    {
-        "from_number",
-        "to_number",
-        "agent_override",
-        "custom_sip_headers",
-        "honor_internal_dnc",
-        "idempotency_key",
-        "ignore_e164_validation",
-        "metadata",
-        "override_agent_id",
-        "override_agent_version",
-        "retell_llm_dynamic_variables",
-    }
-)
-_CREATE_WEB_FIELDS = frozenset(
-    {
-        "agent_id",
-        "agent_override",
-        "agent_version",
-        "current_node_id",
-        "current_state",
-        "metadata",
-        "retell_llm_dynamic_variables",
-    }
-)
-_UPDATE_FIELDS = frozenset(
-    {
-        "metadata",
-        "data_storage_setting",
-        "custom_attributes",
-        # Deprecated or legacy, still documented (seed 001 shows the opt-out flag).
-        "override_dynamic_variables",
-        "opt_out_sensitive_data_storage",
-    }
-)
-_LIST_FIELDS = frozenset(
-    {"filter_criteria", "include_total", "limit", "pagination_key", "skip", "sort_order"}
-)
-_OVERRIDE_FIELDS = frozenset({"override_dynamic_variables", "metadata", "data_storage_setting"})
-_CONTROL_FIELDS = frozenset({"additional_context", "trigger_response"})
-# v3 list items leave these out (fetch the call for them).
-_V3_LIST_OMITS = (
-    "transcript",
-    "transcript_object",
-    "transcript_with_tool_calls",
-    "recording_url",
-    "recording_multi_channel_url",
-    "scrubbed_recording_url",
-)
 IDEMPOTENCY_TTL_S = 3600.0
 _GREETING = "Hello, this is the assistant. How can I help you today?"
 _REPLY = "Hi, I'm calling about my order."
-
-
-class _BadRequest(Exception):
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
 
 
 class RetellEmulator(Emulator):
@@ -201,7 +156,7 @@ class RetellEmulator(Emulator):
         return {
             "call_id": self.new_id("call_", 14),
             "agent_id": agent_id,
-            "agent_version": _int_or(body.get("agent_version"), 1),
+            "agent_version": int_or(body.get("agent_version"), 1),
             "call_status": "registered",
             "metadata": body.get("metadata") if body.get("metadata") is not None else {},
             "retell_llm_dynamic_variables": dict(body.get("retell_llm_dynamic_variables") or {}),
@@ -226,7 +181,7 @@ class RetellEmulator(Emulator):
             }
         )
         if body.get("override_agent_version") is not None:
-            record["agent_version"] = _int_or(body["override_agent_version"], 1)
+            record["agent_version"] = int_or(body["override_agent_version"], 1)
         if body.get("custom_sip_headers"):
             record["custom_sip_headers"] = dict(body["custom_sip_headers"])
         return record
@@ -294,7 +249,7 @@ class RetellEmulator(Emulator):
             try:
                 response: Response = await handler(request)
                 return response
-            except _BadRequest as exc:
+            except BadRequest as exc:
                 return self.error_response(exc.status, exc.message)
             except JSONBodyError as exc:
                 return self.error_response(400, f"Invalid request format: {exc}.")
@@ -306,16 +261,16 @@ class RetellEmulator(Emulator):
     async def _object(self, request: Request, allowed: frozenset[str]) -> dict[str, Any]:
         body = await self.json_body(request)
         if not isinstance(body, dict):
-            raise _BadRequest("Invalid request format, please check API reference.")
+            raise BadRequest("Invalid request format, please check API reference.")
         unknown = sorted(set(body) - allowed)
         if unknown:
-            raise _BadRequest(f"Invalid request format: unknown property {', '.join(unknown)}.")
+            raise BadRequest(f"Invalid request format: unknown property {', '.join(unknown)}.")
         return body
 
     def _live(self, call_id: str) -> dict[str, Any]:
         call = self.find(call_id)
         if call["call_status"] != "ongoing":
-            raise _BadRequest(f"Call {call_id} is not ongoing (status {call['call_status']}).")
+            raise BadRequest(f"Call {call_id} is not ongoing (status {call['call_status']}).")
         return call
 
     # -- endpoints ----------------------------------------------------------------------
@@ -324,19 +279,19 @@ class RetellEmulator(Emulator):
             return JSONResponse(self.find(request.path_params["call_id"]))
 
     async def _create_phone(self, request: Request) -> Response:
-        body = await self._object(request, _CREATE_PHONE_FIELDS)
+        body = await self._object(request, CREATE_PHONE_FIELDS)
         for field in ("from_number", "to_number"):
             value = body.get(field)
             if not isinstance(value, str) or not value:
-                raise _BadRequest(f"{field} is required and must be a string.")
+                raise BadRequest(f"{field} is required and must be a string.")
             checked = field == "to_number" or not body.get("ignore_e164_validation")
-            if checked and not _E164.match(value):
-                raise _BadRequest(f"{field} must be a phone number in E.164 format.")
-        _check_variables(body.get("retell_llm_dynamic_variables"), "retell_llm_dynamic_variables")
-        _check_object(body.get("metadata"), "metadata")
+            if checked and not E164.match(value):
+                raise BadRequest(f"{field} must be a phone number in E.164 format.")
+        check_variables(body.get("retell_llm_dynamic_variables"), "retell_llm_dynamic_variables")
+        check_object(body.get("metadata"), "metadata")
         key = body.get("idempotency_key")
         if key is not None and (not isinstance(key, str) or not key):
-            raise _BadRequest("idempotency_key must be a non-empty string.")
+            raise BadRequest("idempotency_key must be a non-empty string.")
         with self.lock:
             if key is not None:
                 seen = self._idempotency.get(key)
@@ -349,12 +304,12 @@ class RetellEmulator(Emulator):
             return JSONResponse(record, status_code=201)
 
     async def _web(self, request: Request) -> dict[str, Any]:
-        body = await self._object(request, _CREATE_WEB_FIELDS)
+        body = await self._object(request, CREATE_WEB_FIELDS)
         agent_id = body.get("agent_id")
         if not isinstance(agent_id, str) or not agent_id:
-            raise _BadRequest("agent_id is required and must be a string.")
-        _check_variables(body.get("retell_llm_dynamic_variables"), "retell_llm_dynamic_variables")
-        _check_object(body.get("metadata"), "metadata")
+            raise BadRequest("agent_id is required and must be a string.")
+        check_variables(body.get("retell_llm_dynamic_variables"), "retell_llm_dynamic_variables")
+        check_object(body.get("metadata"), "metadata")
         with self.lock:
             record = self._web_record(agent_id, body)
             self._remember(record)
@@ -378,19 +333,20 @@ class RetellEmulator(Emulator):
         )
 
     async def _update(self, request: Request) -> Response:
-        body = await self._object(request, _UPDATE_FIELDS)
-        _check_object(body.get("metadata"), "metadata")
-        _check_variables(body.get("override_dynamic_variables"), "override_dynamic_variables")
+        body = await self._object(request, UPDATE_FIELDS)
+        check_object(body.get("metadata"), "metadata")
+        check_metadata_size(body.get("metadata"))
+        check_variables(body.get("override_dynamic_variables"), "override_dynamic_variables")
         attributes = body.get("custom_attributes")
         if attributes is not None and (
             not isinstance(attributes, dict)
             or not all(isinstance(v, str | int | float | bool) for v in attributes.values())
         ):
-            raise _BadRequest("custom_attributes values must be strings, numbers or booleans.")
+            raise BadRequest("custom_attributes values must be strings, numbers or booleans.")
         with self.lock:
             call = self.find(request.path_params["call_id"])
             if call["call_status"] != "ended":
-                raise _BadRequest(
+                raise BadRequest(
                     f"Call {call['call_id']} has not ended; update-call only updates ended "
                     "calls. Use /v2/update-live-call for an ongoing call."
                 )
@@ -411,10 +367,10 @@ class RetellEmulator(Emulator):
         if setting is None:
             return
         if setting not in STORAGE_ORDER:
-            raise _BadRequest(f"data_storage_setting must be one of {', '.join(STORAGE_ORDER)}.")
+            raise BadRequest(f"data_storage_setting must be one of {', '.join(STORAGE_ORDER)}.")
         current = call.get("data_storage_setting") or "everything"
         if STORAGE_ORDER.index(setting) < STORAGE_ORDER.index(current):
-            raise _BadRequest(
+            raise BadRequest(
                 f"Cannot downgrade data_storage_setting from {current} to {setting}; it can "
                 "only move to a more restrictive setting."
             )
@@ -425,28 +381,27 @@ class RetellEmulator(Emulator):
         overrides = body.get("fields_to_override", {})
         control = body.get("call_control", {})
         for name, part, allowed in (
-            ("fields_to_override", overrides, _OVERRIDE_FIELDS),
-            ("call_control", control, _CONTROL_FIELDS),
+            ("fields_to_override", overrides, OVERRIDE_FIELDS),
+            ("call_control", control, CONTROL_FIELDS),
         ):
             if not isinstance(part, dict):
-                raise _BadRequest(f"{name} must be an object.")
+                raise BadRequest(f"{name} must be an object.")
             unknown = sorted(set(part) - allowed)
             if unknown:
-                raise _BadRequest(
+                raise BadRequest(
                     f"Invalid request format: unknown property {name}.{', '.join(unknown)}."
                 )
         if "override_dynamic_variables" in overrides:
-            _check_variables(overrides["override_dynamic_variables"], "override_dynamic_variables")
+            check_variables(overrides["override_dynamic_variables"], "override_dynamic_variables")
         if "metadata" in overrides and not isinstance(overrides["metadata"], dict):
-            raise _BadRequest("metadata must be an object.")
-        if len(json.dumps(overrides.get("metadata", {}))) > 50_000:
-            raise _BadRequest("metadata is limited to 50kB.")
+            raise BadRequest("metadata must be an object.")
+        check_metadata_size(overrides.get("metadata"))
         context = control.get("additional_context")
         if "additional_context" in control and (not isinstance(context, str) or not context):
-            raise _BadRequest("additional_context must be a non-empty string.")
+            raise BadRequest("additional_context must be a non-empty string.")
         trigger = control.get("trigger_response")
         if "trigger_response" in control and not isinstance(trigger, bool):
-            raise _BadRequest("trigger_response must be a boolean.")
+            raise BadRequest("trigger_response must be a boolean.")
         with self.lock:
             call = self._live(request.path_params["call_id"])
             self._set_storage(call, overrides.get("data_storage_setting"))
@@ -499,146 +454,36 @@ class RetellEmulator(Emulator):
     async def _take_over(self, request: Request) -> Response:
         body = await self._object(request, frozenset({"participant_id"}))
         if not isinstance(body.get("participant_id"), str) or not body["participant_id"]:
-            raise _BadRequest("participant_id is required.")
+            raise BadRequest("participant_id is required.")
         with self.lock:
             self._live(request.path_params["call_id"])
             return JSONResponse({"success": True})
 
     def _listing(self, body: dict[str, Any], *, legacy: bool) -> tuple[list[Any], Any]:
-        order = body.get("sort_order", "descending")
-        if order not in ("ascending", "descending"):
-            raise _BadRequest("sort_order must be ascending or descending.")
-        limit = body.get("limit", 50)
-        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 1000:
-            raise _BadRequest("limit must be an integer from 1 to 1000.")
-        key, skip = body.get("pagination_key"), body.get("skip")
-        if key is not None and skip is not None:
-            raise _BadRequest("Use either pagination_key or skip, not both.")
-        if skip is not None and (not isinstance(skip, int) or skip < 0):
-            raise _BadRequest("skip must be a non-negative integer.")
-        criteria = body.get("filter_criteria") or {}
-        if not isinstance(criteria, dict):
-            raise _BadRequest("filter_criteria must be an object.")
         with self.lock:
-            calls = [c for c in self.calls.values() if _matches(c, criteria)]
-            calls.sort(key=self._sort_key, reverse=order == "descending")
-            total = len(calls)
-            start = skip or 0
-            if key is not None:
-                start = self._after(calls, key, legacy=legacy)
-            page = calls[start : start + limit]
-            items = [dict(c) for c in page]
-        more = start + limit < total
-        return items, (more, total)
+            return select_page(self.calls.values(), body, self._sort_key, legacy=legacy)
 
     def _sort_key(self, call: Mapping[str, Any]) -> tuple[int, str]:
         started = call.get("start_timestamp") or self._clock_ms.get(call["call_id"], 0)
         return int(started), str(call["call_id"])
 
-    def _after(self, calls: list[dict[str, Any]], key: Any, *, legacy: bool) -> int:
-        if not isinstance(key, str):
-            raise _BadRequest("pagination_key must be a string.")
-        call_id = key
-        if not legacy:
-            try:
-                call_id = json.loads(base64.urlsafe_b64decode(key.encode()))["after"]
-            except (ValueError, KeyError, TypeError):
-                raise _BadRequest("pagination_key is invalid.") from None
-        for index, call in enumerate(calls):
-            if call["call_id"] == call_id:
-                return index + 1
-        raise _BadRequest("pagination_key is invalid or expired.")
-
     async def _list_v3(self, request: Request) -> Response:
-        body = await self._object(request, _LIST_FIELDS)
+        body = await self._object(request, LIST_FIELDS)
         items, (more, total) = self._listing(body, legacy=False)
         for item in items:
-            for field in _V3_LIST_OMITS:
+            for field in V3_LIST_OMITS:
                 item.pop(field, None)
         result: dict[str, Any] = {"items": items, "has_more": more}
         if more and items:
-            cursor = json.dumps({"after": items[-1]["call_id"]}).encode()
-            result["pagination_key"] = base64.urlsafe_b64encode(cursor).decode()
+            result["pagination_key"] = encode_cursor(items[-1]["call_id"])
         if body.get("include_total"):
             result["total"] = total
         return JSONResponse(result)
 
     async def _list_v2(self, request: Request) -> Response:
-        body = await self._object(request, _LIST_FIELDS)
+        body = await self._object(request, LIST_FIELDS)
         items, _ = self._listing(body, legacy=True)
         return JSONResponse(items)
-
-
-def _int_or(value: Any, default: int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
-
-
-def _check_variables(value: Any, name: str) -> None:
-    if value is None:
-        return
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        raise _BadRequest(f"{name} must be an object of string keys and string values.")
-
-
-def _check_object(value: Any, name: str) -> None:
-    if value is not None and not isinstance(value, dict):
-        raise _BadRequest(f"{name} must be an object.")
-
-
-_ENUM_FILTERS = {
-    "call_status": "call_status",
-    "call_type": "call_type",
-    "direction": "direction",
-    "data_storage_setting": "data_storage_setting",
-    "disconnection_reason": "disconnection_reason",
-}
-_NUMBER_FILTERS = ("start_timestamp", "end_timestamp", "duration_ms")
-_COMPARE = {
-    "eq": lambda a, b: a == b,
-    "ne": lambda a, b: a != b,
-    "gt": lambda a, b: a > b,
-    "ge": lambda a, b: a >= b,
-    "lt": lambda a, b: a < b,
-    "le": lambda a, b: a <= b,
-}
-
-
-def _matches(call: Mapping[str, Any], criteria: Mapping[str, Any]) -> bool:
-    for name, rule in criteria.items():
-        if name == "agent":
-            wanted = {a.get("agent_id") for a in rule if isinstance(a, dict)}
-            if call.get("agent_id") not in wanted:
-                return False
-        elif name in _ENUM_FILTERS:
-            if not isinstance(rule, dict) or rule.get("op") != "in":
-                raise _BadRequest(f"filter_criteria.{name} must be {{op: in, value: [...]}}.")
-            if call.get(_ENUM_FILTERS[name]) not in rule.get("value", []):
-                return False
-        elif name in _NUMBER_FILTERS:
-            value = call.get(name)
-            if not isinstance(rule, dict) or value is None:
-                return False
-            if rule.get("op") == "bt":
-                low, high = rule.get("value", [None, None])
-                if not low <= value <= high:
-                    return False
-            elif rule.get("op") in _COMPARE:
-                if not _COMPARE[rule["op"]](value, rule.get("value")):
-                    return False
-            else:
-                raise _BadRequest(f"filter_criteria.{name} has an unknown op.")
-        else:
-            raise _BadRequest(
-                f"filter_criteria.{name} is not modeled by the callswitch emulator "
-                "(supported: agent, call_status, call_type, direction, data_storage_setting, "
-                "disconnection_reason, start_timestamp, end_timestamp, duration_ms)."
-            )
-    return True
 
 
 def create_app(*, api_key: str | None = None) -> RetellEmulator:

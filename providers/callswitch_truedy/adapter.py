@@ -1,10 +1,12 @@
 """Truedy adapter: neutral operations <-> Truedy's public API v1 (pure translation).
 
-Wire facts (``shared/vendors.md``, seed 002): bearer auth; ``GET /calls/{id}``;
-``GET /calls`` with ``limit`` (1-100), ``offset`` and filters; ``POST /calls`` (201)
-honouring an ``X-Idempotency-Key`` header; ``PATCH /calls/{id}`` with ``variables`` and
-``call_settings``. Successes are wrapped in ``{data, meta: {request_id, ts}}``; errors
-come as ``{error: {code, message, details}, meta}`` or FastAPI's ``{detail: [...]}``.
+Wire facts (https://docs.truedy.ai, API reference and guides): bearer auth;
+``GET /calls/{id}``; ``GET /calls`` with ``limit`` (1-100), ``offset`` and filters;
+``POST /calls`` (201) honouring an ``X-Idempotency-Key`` header; ``PATCH /calls/{id}``
+with ``variables`` and ``call_settings``; ``POST /webrtc/call`` for a browser call,
+answered without an envelope. Other successes are wrapped in
+``{data, meta: {request_id, ts}}``; errors come as ``{error: {code, message, details},
+meta}`` or FastAPI's ``{detail: [...]}``.
 
 Every operation validates its input when the plan is created, so bad input raises before
 the client sends anything.
@@ -17,14 +19,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from callswitch._kit import (
-    applied_capabilities,
-    finite_number,
-    format_utc,
-    iso_to_datetime,
-    list_filters,
-)
-from callswitch.capabilities import UPDATE_FIELDS
 from callswitch.errors import (
     AuthenticationError,
     InvalidRequestError,
@@ -33,26 +27,36 @@ from callswitch.errors import (
     RateLimitError,
     error_class_for_status,
 )
-from callswitch.http import Page, Plan, Request, Response, Safety
 from callswitch.models import (
     Call,
     CallUpdate,
     NewPhoneCall,
+    NewWebCall,
     UpdateResult,
     is_e164,
 )
-from callswitch.provider import Adapter, ErrorDetails, merge_options, parse_retry_after
-from callswitch_truedy._mapping import LIST_STATUS, request_id, to_call, unwrap
+from callswitch.plugin import (
+    UPDATE_FIELDS,
+    Adapter,
+    ErrorDetails,
+    Page,
+    Plan,
+    Request,
+    Response,
+    Safety,
+    applied_capabilities,
+    finite_number,
+    format_utc,
+    iso_to_datetime,
+    list_filters,
+    merge_options,
+)
+from callswitch_truedy._mapping import LIST_STATUS, request_id, to_call, unwrap, web_call
+from callswitch_truedy._wire import IDEMPOTENCY_HEADER, MAX_PAGE_SIZE
+from callswitch_truedy._wire import UPDATE_SETTINGS as _CALL_SETTINGS
 from callswitch_truedy.capabilities import NAME
 
 __all__ = ["IDEMPOTENCY_HEADER", "MAX_PAGE_SIZE", "TruedyAdapter", "reset_at_seconds"]
-
-IDEMPOTENCY_HEADER = "X-Idempotency-Key"
-MAX_PAGE_SIZE = 100
-
-#: CallUpdate fields sent inside ``call_settings`` under the same names (seed 002); the
-#: rest of the body is ``variables``.
-_CALL_SETTINGS = ("recording_enabled", "transcription_enabled", "greeting")
 
 #: Truedy's documented error codes whose meaning is sharper than a bare 400/422 status.
 _CODE_CLASSES: Mapping[str, type[ProviderError]] = {
@@ -158,6 +162,31 @@ class TruedyAdapter(Adapter):
         data, _ = unwrap(response.json_object())
         return to_call(data)
 
+    def create_web(self, new: NewWebCall, options: Mapping[str, Any]) -> Plan[Call]:
+        """POST /webrtc/call ``{agent_id, variables?}``; ``Call.access_token`` is the
+        join URL. Truedy documents no idempotency key here, so it is never repeated once
+        it may have arrived."""
+        if new.metadata is not None:
+            raise InvalidRequestError(
+                "Truedy's POST /webrtc/call takes only agent_id and variables, so callswitch "
+                "will not send metadata: pass variables= for data the agent should use"
+            )
+        body: dict[str, Any] = {"agent_id": new.agent_id}
+        if new.variables is not None:
+            body["variables"] = dict(new.variables)
+        request = Request(
+            "POST",
+            "/webrtc/call",
+            json=merge_options(NAME, body, options),
+            safety=Safety.UNSAFE,
+            operation="calls.create_web",
+        )
+        return self._create_web(request, new)
+
+    def _create_web(self, request: Request, new: NewWebCall) -> Plan[Call]:
+        response = yield request
+        return web_call(response.json_object(), agent_id=new.agent_id, variables=new.variables)
+
     # -- update -----------------------------------------------------------------------
     def update(
         self, call_id: str, update: CallUpdate, options: Mapping[str, Any]
@@ -209,10 +238,8 @@ class TruedyAdapter(Adapter):
                 message = _fastapi_message(body["detail"])
         if message is None:
             message = response.text[:500].strip() or f"HTTP {response.status_code}"
-        # Retry-After is relative and immune to clock skew, so it wins over reset_at.
-        retry_after = parse_retry_after(response.headers)
-        if retry_after is None and reset_at is not None:
-            retry_after = reset_at_seconds(reset_at, _now())
+        # The body's hint; a Retry-After header wins over it (Adapter.error_for).
+        retry_after = reset_at_seconds(reset_at, _now()) if reset_at is not None else None
         error_class = None
         if code is not None and error_class_for_status(response.status_code) is ProviderError:
             error_class = _CODE_CLASSES.get(code)

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from callswitch._kit import LruCache, applied_capabilities
-from callswitch.capabilities import CONTROL_FIELDS, Capabilities, Capability
 from callswitch.errors import (
     AuthenticationError,
     CallswitchError,
@@ -20,8 +18,17 @@ from callswitch.errors import (
     ProviderError,
     TransportError,
 )
-from callswitch.http import Plan, Request, Safety
 from callswitch.models import ControlResult, LiveControl
+from callswitch.plugin import (
+    CONTROL_FIELDS,
+    Capabilities,
+    Capability,
+    LruCache,
+    Plan,
+    Request,
+    Safety,
+    applied_capabilities,
+)
 from callswitch_vapi._control_options import control_options
 from callswitch_vapi._mapping import PROVIDER
 from callswitch_vapi._wire import call_payload

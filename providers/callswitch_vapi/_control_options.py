@@ -20,10 +20,10 @@ from typing import Any
 
 import attrs
 
-from callswitch.capabilities import Capability
 from callswitch.config import Secret
 from callswitch.errors import InvalidRequestError
 from callswitch.models import LiveControl
+from callswitch.plugin import Capability
 
 __all__ = ["CONTROL_OPTIONS", "ControlOptions", "Message", "control_options"]
 

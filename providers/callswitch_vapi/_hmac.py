@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from callswitch.errors import InvalidRequestError, InvalidSignatureError
-from callswitch.webhooks import Headers, HmacAuth
+from callswitch.plugin import Headers, HmacAuth
 
 __all__ = ["EXTRA_PLACEHOLDERS", "VapiHmacAuth", "resolved_auth"]
 

@@ -14,13 +14,12 @@ Both directions are cached per adapter (that is, per client) in bounded LRU cach
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from callswitch._kit import LruCache
 from callswitch.errors import InvalidRequestError, NotFoundError
-from callswitch.http import Plan, Request
-from callswitch.provider import check_call_id
+from callswitch.plugin import LruCache, Plan, Request
 
 __all__ = ["PHONE_ID_CACHE_SIZE", "PhoneNumbersMixin", "number_id_of"]
 
@@ -29,6 +28,8 @@ PHONE_ID_CACHE_SIZE = 256
 #: Results asked of one search; the exact number is among them unless more than this many
 #: of the account's numbers contain it (names and SIP URIs included).
 _SEARCH_LIMIT = 100
+#: A phone number id that needs no escaping in a URL path (Vapi's are UUIDs).
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._~-]+$")
 #: What the id -> number cache holds for an id Vapi answered 404 for.
 _ABSENT = ""
 
@@ -101,12 +102,10 @@ class PhoneNumbersMixin:
         return out
 
     def _fetch_number(self, number_id: str, operation: str) -> Plan[str]:
-        try:
-            safe = check_call_id(number_id)
-        except InvalidRequestError:
+        if not _SAFE_ID.match(number_id) or number_id in {".", ".."}:
             return _ABSENT  # not an id we can put in a path; leave the number unknown
         try:
-            response = yield Request("GET", f"/phone-number/{safe}", operation=operation)
+            response = yield Request("GET", f"/phone-number/{number_id}", operation=operation)
         except NotFoundError:
             self._phone_numbers.put(number_id, _ABSENT)
             return _ABSENT

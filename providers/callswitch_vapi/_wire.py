@@ -9,9 +9,8 @@ from typing import Any
 
 import attrs
 
-from callswitch._kit import iso_to_datetime
 from callswitch.errors import ProviderError
-from callswitch.http import Plan, Request, Response
+from callswitch.plugin import Plan, Request, Response, iso_to_datetime
 from callswitch_vapi._mapping import PROVIDER
 
 __all__ = ["Window", "bare_rows", "call_payload", "window_page"]

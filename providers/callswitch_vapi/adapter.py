@@ -11,15 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from callswitch._kit import (
-    LruCache,
-    applied_capabilities,
-    format_utc,
-    list_filters,
-)
-from callswitch.capabilities import UPDATE_FIELDS
 from callswitch.errors import InvalidRequestError, ProviderError
-from callswitch.http import Page, Plan, Request, Response, Safety
 from callswitch.models import (
     Call,
     CallUpdate,
@@ -27,7 +19,21 @@ from callswitch.models import (
     UpdateResult,
     is_e164,
 )
-from callswitch.provider import Adapter, ErrorDetails, merge_options
+from callswitch.plugin import (
+    UPDATE_FIELDS,
+    Adapter,
+    ErrorDetails,
+    LruCache,
+    Page,
+    Plan,
+    Request,
+    Response,
+    Safety,
+    applied_capabilities,
+    format_utc,
+    list_filters,
+    merge_options,
+)
 from callswitch_vapi._control import CONTROL_URL_CACHE_SIZE, LiveControlMixin
 from callswitch_vapi._mapping import PROVIDER, to_call, with_number
 from callswitch_vapi._numbers import PHONE_ID_CACHE_SIZE, PhoneNumbersMixin

@@ -1,21 +1,20 @@
 """What Vapi can do through callswitch, declared as data (one row per capability).
 
 Every claim names its source, so a stale one can be found and checked again:
-``SDK`` is ``vapi-server-sdk`` 3.0.0 (the file under ``vapi/`` is named), ``vendors.md``
-is the team's collected wire facts (``shared/vendors.md``, Vapi section).
+``SDK`` is ``vapi-server-sdk`` 3.0.0 (the file under ``vapi/`` is named); live control
+and webhook authentication, which the SDK does not cover, cite Vapi's documentation pages.
 """
 
 from __future__ import annotations
 
-from callswitch.capabilities import Capabilities, supported, unsupported
+from callswitch.plugin import Capabilities, supported, unsupported
 
 __all__ = ["CAPABILITIES", "CONTROL_CONDITION"]
 
 _SDK = "vapi-server-sdk 3.0.0"
 _CALLS = f"{_SDK} calls/raw_client.py"
 _CONTROL_DOC = (
-    "https://docs.vapi.ai/api-reference/messages/client-inbound-message "
-    "(POST to monitor.controlUrl, named in vapi-server-sdk 3.0.0 types/monitor_plan.py)"
+    "Vapi docs, Live Call Control (monitor.controlUrl): https://docs.vapi.ai/calls/call-features"
 )
 _NUMBERS = f"{_SDK} phone_numbers/raw_client.py"
 _MESSAGES = f"{_SDK} types/client_inbound_message_say.py, client_inbound_message_transfer.py"
@@ -46,7 +45,8 @@ CAPABILITIES = Capabilities(
             "GET /call returns a bare array; callswitch pages it by a moving createdAt "
             "window. status and direction filters are applied by callswitch after fetching. "
             "Our number comes from GET /phone-number/{id}, once per id per client.",
-            f"{_CALLS} (list); {_NUMBERS} (get); paging by createdAt window [INF]",
+            f"{_CALLS} (list: no cursor); {_NUMBERS} (get); paging by a createdAt window is "
+            "inferred [INF]",
         ),
         supported(
             "calls.create_phone",
@@ -92,13 +92,15 @@ CAPABILITIES = Capabilities(
             "calls.delete",
             "DELETE /call/{id} deletes the call's record only; it does not hang up "
             "(use calls.end for that).",
-            f"{_CALLS} (delete); vendors.md",
+            f"{_CALLS} (delete); hanging up is end-call in {_CONTROL_DOC}",
         ),
         supported(
             "webhooks.verify",
             "Checks the credential configured on the Vapi server URL: a bearer or "
             "X-Vapi-Secret header, or an HMAC x-signature with x-timestamp; a payloadFormat "
             "with {method}, {url} or {svix-id} through callswitch_vapi.webhooks.VapiHmacAuth.",
+            "Vapi docs, Server authentication: "
+            "https://docs.vapi.ai/server-url/server-authentication; "
             f"{_SDK} types/hmac_authentication_plan.py; the SDK has no verify helper",
             condition="the secret passed to parse() must match the credential set in Vapi",
         ),

@@ -94,7 +94,8 @@ CONTROL_FIELDS: Mapping[str, Capability] = {
 #: field, the qualifier goes with it (recorded in ``dropped``): ``trigger_response`` beside
 #: ``inject_context`` asks for an answer *to that context*, and sent alone it would make
 #: the agent answer something else. ``trigger_response`` on its own is a request of its
-#: own where the vendor allows it (Retell's call_control takes it alone, seed 000).
+#: own where the vendor allows it (Retell's call_control takes it alone:
+#: https://docs.retellai.com/api-references/update-live-call).
 QUALIFIES: Mapping[str, str] = {"trigger_response": "inject_context"}
 
 #: Fields that change what is kept about a caller: never dropped, even with "drop".
@@ -125,6 +126,23 @@ class Support:
     @property
     def name(self) -> str:
         return self.capability.value
+
+    @property
+    def mark(self) -> str:
+        """``yes``, ``yes*`` (supported under a condition) or ``no``: a grid cell."""
+        if not self.supported:
+            return "no"
+        return "yes*" if self.condition else "yes"
+
+    def to_dict(self) -> dict[str, str | bool | None]:
+        """The row as plain JSON-ready data."""
+        return {
+            "capability": self.name,
+            "supported": self.supported,
+            "condition": self.condition,
+            "note": self.note,
+            "source": self.source,
+        }
 
 
 def supported(name: str, note: str, source: str, condition: str | None = None) -> Support:
@@ -212,6 +230,15 @@ class CapabilityMatrix:
         gained = tuple(c for c in Capability if b.supports(c) and not a.supports(c))
         lost = tuple(c for c in Capability if a.supports(c) and not b.supports(c))
         return gained, lost
+
+    def conditions_changed(self, old: str, new: str) -> tuple[Capability, ...]:
+        """Capabilities both ``old`` and ``new`` support, under different conditions."""
+        a, b = self[old], self[new]
+        return tuple(
+            c
+            for c in Capability
+            if a.supports(c) and b.supports(c) and a[c].condition != b[c].condition
+        )
 
     def to_markdown(self) -> str:
         """The table as Markdown: a yes/no grid, then each provider's conditions and notes."""

@@ -6,11 +6,14 @@
     timeout = 20                 # seconds; optional
     max_retries = 2              # optional
     on_unsupported = "error"     # or "drop"
+    routing = ["retell", "vapi"] # the providers connect_router() tries, in order; optional
 
     [providers.vapi]             # per-provider settings, all optional
     base_url = "http://127.0.0.1:8123"
     api_key_env = "MY_VAPI_KEY"  # read the key from another variable
 
+Any other key, at the top or in a provider's table, is refused with the list of known
+keys (:func:`check_file_config`), so that a typo cannot be silently ignored.
 API keys belong in the environment (``RETELL_API_KEY``, ``VAPI_API_KEY``,
 ``TRUEDY_API_KEY``, or the variable a plugin declares), not in the file.
 """
@@ -31,9 +34,11 @@ __all__ = [
     "Secret",
     "Settings",
     "Timeouts",
+    "check_file_config",
     "choose_provider",
     "load_file_config",
     "resolve_settings",
+    "routing_names",
 ]
 
 #: What to do with a request that needs a capability the provider lacks.
@@ -124,9 +129,54 @@ def load_file_config(path: str | os.PathLike[str] | None = None) -> dict[str, An
 
     try:
         with target.open("rb") as fh:
-            return tomllib.load(fh)
+            data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigurationError(f"config file {target} is not valid TOML: {exc}") from exc
+    check_file_config(data, str(target))
+    return data
+
+
+#: The keys ``callswitch.toml`` may hold at the top level.
+FILE_KEYS = ("provider", "timeout", "max_retries", "on_unsupported", "providers", "routing")
+#: The keys a ``[providers.<name>]`` table may hold.
+PROVIDER_KEYS = ("base_url", "api_key_env", "timeout", "max_retries", "on_unsupported")
+
+
+def check_file_config(data: Mapping[str, Any], source: str = "callswitch.toml") -> None:
+    """Refuse keys the file may not hold: an unknown key (a typo would otherwise be
+    ignored), an API key, or a ``providers`` entry that is not a table of tables.
+
+    The values themselves are checked where they are used (:func:`resolve_settings`).
+    """
+    _refuse_unknown(data, FILE_KEYS, source)
+    providers = data.get("providers", {})
+    if not isinstance(providers, dict):
+        raise ConfigurationError(
+            f"providers in {source} must be a table of [providers.<name>] tables, got "
+            f"{type(providers).__name__}"
+        )
+    for name, table in providers.items():
+        if not isinstance(table, dict):
+            raise ConfigurationError(f"[providers.{name}] in {source} must be a table")
+        _refuse_unknown(table, PROVIDER_KEYS, f"[providers.{name}] in {source}")
+
+
+def _refuse_unknown(table: Mapping[str, Any], known: tuple[str, ...], where: str) -> None:
+    for key in table:
+        if key in known:
+            continue
+        if key == "api_key":
+            raise ConfigurationError(
+                f"{where} must not hold API keys; set the provider's key variable in the "
+                "environment (callswitch providers lists them), or api_key_env to name another"
+            )
+        import difflib
+
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigurationError(
+            f"unknown key {key!r} in {where}{hint}; the known keys are: {', '.join(known)}"
+        )
 
 
 def _pick(*values: Any) -> Any:
@@ -143,12 +193,34 @@ def choose_provider(provider: str | None, file_config: Mapping[str, Any]) -> str
     )
     if not name:
         raise ConfigurationError(
-            "no provider chosen: pass one (callswitch.connect('retell')), set "
-            'CALLSWITCH_PROVIDER, or set provider = "..." in callswitch.toml'
+            "no provider chosen: pass one (callswitch.connect('retell'), or --provider NAME "
+            'on the command line), set CALLSWITCH_PROVIDER, or set provider = "..." in '
+            "callswitch.toml (callswitch providers lists the installed names)"
         )
     if not isinstance(name, str):
         raise ConfigurationError(f"provider must be a string, got {name!r}")
     return name
+
+
+def routing_names(names: Any, file_config: Mapping[str, Any]) -> tuple[str, ...]:
+    """The providers a router tries, in order: ``names``, else ``routing`` in the file."""
+    chosen = names if names is not None else file_config.get("routing")
+    if chosen is None:
+        raise ConfigurationError(
+            "no providers to route between: pass them (callswitch.connect_router(['retell', "
+            '\'vapi\'])) or set routing = ["retell", "vapi"] in callswitch.toml'
+        )
+    if (
+        isinstance(chosen, str)
+        or not isinstance(chosen, list | tuple)
+        or not chosen
+        or not all(isinstance(name, str) and name for name in chosen)
+    ):
+        raise ConfigurationError(
+            f'routing must be a non-empty list of provider names, e.g. ["retell", "vapi"]; '
+            f"got {chosen!r}"
+        )
+    return tuple(chosen)
 
 
 def resolve_settings(

@@ -460,21 +460,27 @@ def test_emulate_unknown_provider() -> None:
     assert "unknown provider 'nosuchvendor'" in err
 
 
-def test_demo_runs_demo_main(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI hands --json and its own stdout to demo.main and returns its exit code."""
-    calls: list[tuple[list[str], Any]] = []
+def test_demo_runs_demo_show(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI hands the chosen providers, --json and its own stdout to demo.show and
+    returns its exit code."""
+    calls: list[tuple[Any, bool, Any]] = []
 
-    def main(argv: list[str], *, stdout: Any) -> int:
-        calls.append((argv, stdout))
+    def show(providers: Any, *, as_json: bool, stdout: Any) -> int:
+        calls.append((providers, as_json, stdout))
         stdout.write("demo report\n")
         return 3
 
-    stub_module(monkeypatch, "callswitch.demo", main=main)
+    stub_module(monkeypatch, "callswitch.cli.demo", show=show)
     code, out, _ = run(["demo"])
     assert code == 3
     assert out == "demo report\n"
-    code, _, _ = run(["--json", "demo"])
-    assert [argv for argv, _ in calls] == [[], ["--json"]]
+    run(["--json", "demo"])
+    run(["--provider", "vapi", "demo", "--provider", "retell"])
+    assert [(p, j) for p, j, _ in calls] == [
+        (None, False),
+        (None, True),
+        (["vapi", "retell"], False),
+    ]
 
 
 def test_demo_missing_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -483,12 +489,12 @@ def test_demo_missing_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     real = importlib.util.find_spec
 
     def find_spec(name: str, package: str | None = None) -> Any:
-        return None if name == "callswitch.demo" else real(name, package)
+        return None if name == "callswitch.cli.demo" else real(name, package)
 
     monkeypatch.setattr(importlib.util, "find_spec", find_spec)
     code, _, err = run(["demo"])
     assert code == 2
-    assert "callswitch.demo is missing" in err
+    assert "callswitch.cli.demo is missing" in err
 
 
 # ------------------------------------------------------------------------------- usage
@@ -520,3 +526,37 @@ def test_module_runs_as_a_script_and_stays_light() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
     )
     assert proc.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("provider", ["vapi", "retell"])
+def test_emulate_on_a_busy_port_is_one_line_and_exit_2(provider: str) -> None:
+    """uvicorn's own error and exit code 3 used to leak out; now one line names the port
+    and the way out (another --port, or --port 0)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        code, out, err = run(["emulate", provider, "--port", str(port)])
+    assert code == 2
+    assert out == ""
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("callswitch: error: ")
+    assert f"127.0.0.1:{port}" in err
+    assert "in use" in err
+    assert "--port 0" in err
+
+
+def test_emulate_server_exit_becomes_one_line(fake: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the port is taken between the check and the server's bind, the server's exit
+    is still one line and exit code 2."""
+
+    def serve(provider: str, *, port: int, ready: Callable[[str], None]) -> None:
+        raise SystemExit(3)
+
+    stub_module(monkeypatch, "callswitch.emulators", serve=serve)
+    code, _, err = run(["emulate", "fake", "--port", "0"])
+    assert code == 2
+    assert len(err.splitlines()) == 1
+    assert "--port" in err

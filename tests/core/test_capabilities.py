@@ -68,3 +68,34 @@ def test_matrix_compare_and_markdown() -> None:
     md = matrix.to_markdown()
     assert "| `control.say` | no | yes |" in md
     assert matrix.cell("b", "calls.end").supported is False
+
+
+def test_support_mark_and_dict_are_what_the_cli_prints() -> None:
+    """One rendering of a row, shared by the CLI grid and its JSON."""
+    plain = Support(Capability.CALLS_GET, True, "n", "https://example.invalid/get")
+    limited = Support(Capability.CALLS_END, True, "n", "s", condition="while ongoing")
+    missing = Support(Capability.CALLS_DELETE, False, "n", "s")
+    assert [plain.mark, limited.mark, missing.mark] == ["yes", "yes*", "no"]
+    assert limited.to_dict() == {
+        "capability": "calls.end",
+        "supported": True,
+        "condition": "while ongoing",
+        "note": "n",
+        "source": "s",
+    }
+
+
+def test_conditions_changed_lists_only_rows_both_support() -> None:
+    def caps(provider: str, condition: str | None, end: bool = True) -> Capabilities:
+        rows = [
+            Support(c, True, "n", "s")
+            for c in Capability
+            if c not in (Capability.CALLS_CONTROL, Capability.CALLS_END)
+        ]
+        rows.append(Support(Capability.CALLS_CONTROL, True, "n", "s", condition=condition))
+        rows.append(Support(Capability.CALLS_END, end, "n", "s", condition=provider))
+        return Capabilities(provider, rows)
+
+    matrix = CapabilityMatrix((caps("a", None), caps("b", "only while ongoing", end=False)))
+    assert matrix.conditions_changed("a", "b") == (Capability.CALLS_CONTROL,)
+    assert matrix.conditions_changed("a", "a") == ()

@@ -163,3 +163,74 @@ def test_wrong_http_client_kind(fake_provider: str) -> None:
 def test_base_url_with_credentials_refused(fake_provider: str) -> None:
     with pytest.raises(ConfigurationError, match="must not carry credentials"):
         callswitch.connect(fake_provider, api_key="k", base_url="https://user:pw@proxy.invalid")
+
+
+# ------------------------------------------------------------------ the file's schema
+
+
+def _write(tmp_path: Path, text: str) -> None:
+    (tmp_path / "callswitch.toml").write_text(text)
+
+
+def test_providers_that_is_not_a_table_is_a_configuration_error(
+    fake_provider: str, tmp_path: Path
+) -> None:
+    """`providers = 1` was an AttributeError from inside connect()."""
+    _write(tmp_path, 'provider = "fake"\nproviders = 1\n')
+    with pytest.raises(ConfigurationError, match=r"providers .*must be a table") as info:
+        callswitch.connect(api_key="k")
+    assert "\n" not in str(info.value)
+
+
+def test_provider_entry_that_is_not_a_table_is_refused(fake_provider: str, tmp_path: Path) -> None:
+    _write(tmp_path, 'provider = "fake"\n[providers]\nvapi = "x"\n')
+    with pytest.raises(ConfigurationError, match=r"\[providers\.vapi\].*must be a table"):
+        callswitch.connect(api_key="k")
+
+
+def test_misspelt_top_level_key_is_named_with_the_known_keys(
+    fake_provider: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`provder = "vapi"` was silently ignored."""
+    monkeypatch.setenv("CALLSWITCH_PROVIDER", "fake")
+    _write(tmp_path, 'provder = "vapi"\n')
+    with pytest.raises(ConfigurationError) as info:
+        callswitch.connect(api_key="k")
+    message = str(info.value)
+    assert "'provder'" in message
+    assert "did you mean 'provider'" in message
+    for known in ("provider", "providers", "timeout", "max_retries", "on_unsupported"):
+        assert known in message
+
+
+def test_unknown_key_in_a_provider_table_is_named_with_the_known_keys(
+    fake_provider: str, tmp_path: Path
+) -> None:
+    _write(tmp_path, 'provider = "fake"\n[providers.fake]\nbase_ulr = "http://x.invalid"\n')
+    with pytest.raises(ConfigurationError) as info:
+        callswitch.connect(api_key="k")
+    message = str(info.value)
+    assert "'base_ulr'" in message
+    assert "[providers.fake]" in message
+    assert "base_url" in message
+    assert "api_key_env" in message
+
+
+def test_key_in_another_providers_table_is_refused_too(fake_provider: str, tmp_path: Path) -> None:
+    """An API key in the file is refused even under a provider not in use."""
+    _write(tmp_path, 'provider = "fake"\n[providers.vapi]\napi_key = "sk-in-the-file-42"\n')
+    with pytest.raises(ConfigurationError, match="must not hold API keys") as info:
+        callswitch.connect(api_key="k")
+    assert "sk-in-the-file-42" not in str(info.value)
+
+
+def test_file_schema_errors_are_one_line_in_the_cli(
+    fake_provider: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from callswitch import cli
+
+    _write(tmp_path, 'provider = "fake"\nproviders = 1\n')
+    assert cli.main(["calls", "get", "c1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("callswitch: error: ")
+    assert len(err.splitlines()) == 1

@@ -191,3 +191,46 @@ def test_providers_without_an_emulator_are_skipped(fake_provider: str) -> None:
 def test_unknown_option_is_a_usage_error() -> None:
     with pytest.raises(SystemExit):
         demo.main(["--no-such-flag"], stdout=io.StringIO())
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["demo", "--provider", "vapi", "--json"],
+        ["--provider", "vapi", "--json", "demo"],
+    ],
+)
+def test_provider_option_runs_only_that_provider(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`callswitch demo --provider vapi` runs the flow on vapi alone, wherever the flag is."""
+    err = io.StringIO()
+    assert cli.run(argv, stderr=err) == 0, err.getvalue()
+    data = json.loads(capsys.readouterr().out)
+    assert [p["provider"] for p in data["providers"]] == ["vapi"]
+
+
+def test_provider_option_is_repeatable(capsys: pytest.CaptureFixture[str]) -> None:
+    err = io.StringIO()
+    argv = ["demo", "--json", "--provider", "truedy", "--provider", "retell"]
+    assert cli.run(argv, stderr=err) == 0, err.getvalue()
+    data = json.loads(capsys.readouterr().out)
+    assert [p["provider"] for p in data["providers"]] == ["truedy", "retell"]
+
+
+def test_demo_of_an_unknown_provider_is_one_line_and_exit_2() -> None:
+    err = io.StringIO()
+    assert cli.run(["demo", "--provider", "nosuchvendor"], stdout=io.StringIO(), stderr=err) == 2
+    assert err.getvalue().startswith("callswitch: error: ")
+    assert "nosuchvendor" in err.getvalue()
+    assert len(err.getvalue().splitlines()) == 1
+
+
+def test_module_main_shares_the_cli_parser(capsys: pytest.CaptureFixture[str]) -> None:
+    """python -m callswitch.demo takes the options of `callswitch demo`, from one parser."""
+    with pytest.raises(SystemExit):
+        demo.main(["--help"], stdout=io.StringIO())
+    assert capsys.readouterr().out.startswith("usage: callswitch demo ")
+    out = io.StringIO()
+    assert demo.main(["--json", "--provider", "retell"], stdout=out) == 0
+    assert [p["provider"] for p in json.loads(out.getvalue())["providers"]] == ["retell"]

@@ -30,14 +30,10 @@ from typing import Any
 from callswitch.errors import ConfigurationError
 
 try:
-    from callswitch.emulators._core import (
-        NEUTRAL_STATUSES,
-        CallNotFound,
-        ConnectionDropped,
-        Emulator,
-        Fault,
-        JSONBodyError,
-    )
+    from callswitch.emulators._app import Emulator
+    from callswitch.emulators._errors import CallNotFound, ConnectionDropped, JSONBodyError
+    from callswitch.emulators._faults import Fault
+    from callswitch.emulators._store import NEUTRAL_STATUSES
     from callswitch.emulators._transport import AsyncEmulatorTransport, EmulatorTransport
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
     raise ImportError(

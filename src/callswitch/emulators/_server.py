@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from callswitch.emulators._core import Emulator
+from callswitch.emulators._app import Emulator
 
 __all__ = ["running", "serve"]
 

@@ -15,7 +15,7 @@ from typing import Any
 import anyio
 import httpx
 
-from callswitch.emulators._core import ConnectionDropped
+from callswitch.emulators._errors import ConnectionDropped
 
 __all__ = ["AsyncEmulatorTransport", "EmulatorTransport"]
 

@@ -1,0 +1,185 @@
+"""The one argument parser of the ``callswitch`` command."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    # The same options on the main parser and on every subcommand, so that
+    # `callswitch --json calls get X` and `callswitch calls get X --json` both work.
+    default: Any = argparse.SUPPRESS if suppress else None
+    parser.add_argument(
+        "--provider",
+        default=default,
+        help="provider to use (default: CALLSWITCH_PROVIDER or callswitch.toml)",
+    )
+    parser.add_argument(
+        "--base-url",
+        default=default,
+        help="API base URL, e.g. an emulator's (default: CALLSWITCH_BASE_URL, the toml, "
+        "or the vendor's)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="print JSON for scripts instead of tables",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from callswitch._version import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="callswitch",
+        description="One command line for AI voice-agent calls on any installed provider.",
+        epilog="The API key comes from the provider's key variable (`callswitch providers` "
+        "lists them); it is never printed.",
+    )
+    parser.add_argument("--version", action="version", version=f"callswitch {__version__}")
+    _global_options(parser, suppress=False)
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, suppress=True)
+
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    sub.add_parser(
+        "providers",
+        parents=[common],
+        help="installed providers, their package and version",
+        description="List installed providers. A plugin that fails to load is listed with "
+        "its error.",
+    )
+
+    caps = sub.add_parser(
+        "capabilities",
+        parents=[common],
+        help="what each provider supports",
+        description="The provider x capability table, from the providers' declarations.",
+    )
+    caps.add_argument(
+        "--format",
+        choices=("table", "json", "markdown"),
+        default=None,
+        help="output format (default: table, or json with --json)",
+    )
+    caps.add_argument(
+        "--compare",
+        nargs=2,
+        metavar=("FROM", "TO"),
+        help="what an app gains and loses moving from provider FROM to provider TO",
+    )
+
+    calls = sub.add_parser("calls", parents=[common], help="read, update and steer calls")
+    calls_sub = calls.add_subparsers(dest="calls_command", metavar="ACTION")
+    calls_sub.required = True
+
+    get = calls_sub.add_parser("get", parents=[common], help="show one call")
+    get.add_argument("call_id", metavar="ID")
+
+    lst = calls_sub.add_parser("list", parents=[common], help="list calls, newest first")
+    lst.add_argument("--limit", type=int, default=20, help="at most N calls (default 20)")
+    lst.add_argument("--all", action="store_true", help="every call (pages through them all)")
+    lst.add_argument(
+        "--status",
+        choices=("queued", "ringing", "ongoing", "ended", "failed"),
+        help="only calls in this state (where the provider can filter)",
+    )
+    lst.add_argument("--agent", dest="agent_id", help="only calls of this agent")
+
+    upd = calls_sub.add_parser(
+        "update",
+        parents=[common],
+        help="change a call's record (CallUpdate)",
+        description="Change what the call record holds. Fields the provider does not support "
+        "are refused before anything is sent, unless --drop-unsupported.",
+    )
+    upd.add_argument("call_id", metavar="ID")
+    upd.add_argument("--metadata", action="append", metavar="K=V", help="set a metadata key")
+    upd.add_argument("--variable", action="append", metavar="K=V", help="set a dynamic variable")
+    upd.add_argument(
+        "--data-storage",
+        choices=("everything", "everything_except_pii", "basic_attributes_only"),
+        help="how much of the call the vendor keeps",
+    )
+    upd.add_argument(
+        "--recording",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="turn recording on or off",
+    )
+    upd.add_argument(
+        "--transcription",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="turn transcription on or off",
+    )
+    upd.add_argument("--greeting", help="the agent's first words")
+    upd.add_argument("--name", help="a label for the call")
+    upd.add_argument(
+        "--drop-unsupported",
+        action="store_true",
+        help="send the supported fields and report the rest as dropped (privacy fields are "
+        "never dropped)",
+    )
+
+    ctl = calls_sub.add_parser(
+        "control",
+        parents=[common],
+        help="steer a call in progress (LiveControl)",
+        description="Steer a call that is in progress now. Never retried once it may have "
+        "reached the vendor.",
+    )
+    ctl.add_argument("call_id", metavar="ID")
+    ctl.add_argument("--inject", metavar="TEXT", help="add TEXT to the agent's context")
+    ctl.add_argument(
+        "--trigger", action="store_true", help="make the agent respond now (to --inject)"
+    )
+    ctl.add_argument("--say", metavar="TEXT", help="make the agent say TEXT")
+    ctl.add_argument("--end", action="store_true", help="hang up")
+    ctl.add_argument("--transfer", metavar="DEST", help="transfer to an E.164 number or sip: URI")
+    ctl.add_argument(
+        "--mute",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="mute or unmute the agent",
+    )
+    ctl.add_argument("--variable", action="append", metavar="K=V", help="override a variable")
+    ctl.add_argument(
+        "--drop-unsupported",
+        action="store_true",
+        help="send the supported actions and report the rest as dropped",
+    )
+
+    emu = sub.add_parser(
+        "emulate",
+        parents=[common],
+        help="serve a provider's local emulator",
+        description="Serve PROVIDER's HTTP API from memory on 127.0.0.1 until interrupted.",
+    )
+    emu.add_argument("emulated", metavar="PROVIDER")
+    emu.add_argument("--port", type=int, default=8123, help="port (default 8123; 0 picks one)")
+
+    demo = sub.add_parser(
+        "demo",
+        help="run one app flow across the emulated providers",
+        description="Run one app flow on each emulated provider (no key, no network) and "
+        "compare what each did.",
+    )
+    demo.add_argument(
+        "--provider",
+        action="append",
+        dest="demo_providers",
+        metavar="NAME",
+        help="run only this provider (repeatable; default: every one with an emulator)",
+    )
+    demo.add_argument(
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="print JSON for scripts instead of tables",
+    )
+    return parser

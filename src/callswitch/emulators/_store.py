@@ -1,0 +1,109 @@
+"""The call store: a vendor's call records, its status names and what a status change does.
+
+:class:`CallStore` is the half of :class:`~callswitch.emulators.Emulator` that knows
+nothing about HTTP. A vendor emulator implements :meth:`CallStore.new_call`,
+:meth:`CallStore.apply_status` and :meth:`CallStore.vendor_status`; records are plain
+dicts in the vendor's JSON shape, kept in :attr:`CallStore.calls` under
+:attr:`CallStore.lock`.
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from callswitch.emulators._errors import CallNotFound
+
+__all__ = ["NEUTRAL_STATUSES", "CallStore", "check_status"]
+
+#: The life-cycle states the control API speaks; each emulator maps them to its own names.
+NEUTRAL_STATUSES = ("queued", "ongoing", "ended", "failed")
+
+
+def check_status(status: object) -> None:
+    if status not in NEUTRAL_STATUSES:
+        raise ValueError(f"status must be one of {', '.join(NEUTRAL_STATUSES)}, got {status!r}")
+
+
+class CallStore:
+    """Call records by id, and the vendor's state machine over them."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.calls: dict[str, dict[str, Any]] = {}
+
+    # -- what a vendor supplies -------------------------------------------------------
+    def new_call(self, status: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """A fresh call record in neutral ``status``, with vendor-shaped ``fields`` merged in.
+
+        An emulator stores it with its own bookkeeping (and may use :meth:`walk_to`);
+        :meth:`add_call` then returns a copy.
+        """
+        raise NotImplementedError
+
+    def walk_to(self, call: dict[str, Any], status: str) -> None:
+        """Move a new, queued record to neutral ``status`` through the states in between,
+        so each side effect (start time, transcript, end reason) happens in order. Called
+        under the lock."""
+        if status == "queued":
+            return
+        if status == "ended":
+            self.apply_status(call, "ongoing")
+        self.apply_status(call, status)
+
+    def apply_status(self, call: dict[str, Any], status: str) -> None:
+        """Move ``call`` to neutral ``status`` with the vendor's side effects (timestamps,
+        transcript, end reason...). Called under the lock."""
+        raise NotImplementedError
+
+    def vendor_status(self, call: Mapping[str, Any]) -> str:
+        """The vendor's status name of a record."""
+        raise NotImplementedError
+
+    def call_id(self, record: Mapping[str, Any]) -> str:
+        return str(record["id"])
+
+    # -- Python-side helpers (the same things the control API does) --------------------
+    def add_call(self, status: str = "queued", **fields: Any) -> dict[str, Any]:
+        """Store a call in neutral ``status`` directly (no vendor request); returns a copy.
+
+        ``fields`` are vendor-shaped record fields to set, e.g. ``metadata={...}``.
+        """
+        check_status(status)
+        record = self.new_call(status, fields)
+        with self.lock:
+            self.calls[self.call_id(record)] = record
+            return copy.deepcopy(record)
+
+    def set_status(self, call_id: str, status: str) -> dict[str, Any]:
+        """Move a stored call to neutral ``status``; returns a copy of the record."""
+        check_status(status)
+        with self.lock:
+            call = self.find(call_id)
+            self.apply_status(call, status)
+            return copy.deepcopy(call)
+
+    def get_call(self, call_id: str) -> dict[str, Any]:
+        """A copy of a stored record, as the vendor would return it."""
+        with self.lock:
+            return copy.deepcopy(self.find(call_id))
+
+    # -- helpers for vendor handlers ----------------------------------------------------
+    def find(self, call_id: str) -> dict[str, Any]:
+        """The stored record (not a copy); raise CallNotFound. Use under the lock."""
+        try:
+            return self.calls[call_id]
+        except KeyError:
+            raise CallNotFound(call_id) from None
+
+    @staticmethod
+    def new_id(prefix: str = "", nbytes: int = 12) -> str:
+        return prefix + secrets.token_hex(nbytes)
+
+    @staticmethod
+    def now() -> float:
+        return time.time()
