@@ -16,17 +16,6 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
-from callswitch._kit import (
-    UtteranceRow,
-    call_id_of,
-    epoch_to_datetime,
-    finite_float,
-    list_filters,
-    to_decimal,
-    to_timedelta,
-    utterances,
-    variables_to_strings,
-)
 from callswitch.errors import InvalidRequestError
 from callswitch.models import (
     Call,
@@ -39,6 +28,17 @@ from callswitch.models import (
     Sentiment,
     Utterance,
     UtteranceRole,
+)
+from callswitch.plugin import (
+    UtteranceRow,
+    call_id_of,
+    epoch_to_datetime,
+    finite_float,
+    list_filters,
+    to_decimal,
+    to_timedelta,
+    utterances,
+    variables_to_strings,
 )
 from callswitch_retell._wire import json_bytes
 from callswitch_retell.capabilities import METADATA_LIMIT_BYTES, NAME
@@ -290,14 +290,14 @@ def call_from_web_create(payload: Any, *, agent_id: str, body: Mapping[str, Any]
 
 
 def json_size(value: Any, what: str) -> int:
-    """Bytes of ``value`` as compact UTF-8 JSON (as httpx sends it), or InvalidRequestError."""
+    """Bytes of ``value`` as compact UTF-8 JSON (as httpx sends it), or InvalidRequestError.
+
+    Serialising is :func:`callswitch.models.json_size`'s; the models have already refused
+    metadata JSON cannot carry, so this only measures."""
     try:
         return json_bytes(value)
-    except (TypeError, ValueError) as exc:
-        raise InvalidRequestError(
-            f"{what} must be JSON-serializable (dicts, lists, strings, numbers, booleans, "
-            f"None): {exc}"
-        ) from None
+    except ValueError as exc:
+        raise InvalidRequestError(f"{what} {exc}") from None
 
 
 def check_metadata(metadata: Any) -> None:

@@ -1,14 +1,14 @@
 """Retell wire facts that the adapter and the emulator both rely on, kept in one place.
 
 Sources: ``retell-sdk`` 6.2.13 (``retell/resources/call.py``, ``retell/types/``) and
-https://docs.retellai.com/api-references/update-call. Standard library only: the
-capabilities module imports it, and listing providers must not load the adapter.
+https://docs.retellai.com/api-references/update-call. It imports nothing of the
+adapter: the capabilities module imports it, and listing providers must not load the adapter.
+``json_bytes`` is the core's one measure of metadata (compact UTF-8 JSON).
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from callswitch.models import json_size as json_bytes
 
 __all__ = ["MAX_PAGE_SIZE", "METADATA_LIMIT_BYTES", "json_bytes"]
 
@@ -18,13 +18,3 @@ METADATA_LIMIT_BYTES = 50_000
 
 #: The largest ``limit`` list-calls accepts (SDK ``call_list_params.py`` docstring).
 MAX_PAGE_SIZE = 1000
-
-
-def json_bytes(value: Any) -> int:
-    """The size of ``value`` as compact UTF-8 JSON, the measure METADATA_LIMIT_BYTES uses.
-
-    Raises TypeError or ValueError when ``value`` is not JSON (NaN and infinities
-    included).
-    """
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return len(text.encode("utf-8"))

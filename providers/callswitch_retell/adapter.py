@@ -48,15 +48,12 @@ import uuid
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from callswitch._kit import applied_capabilities
-from callswitch.capabilities import CONTROL_FIELDS, UPDATE_FIELDS
 from callswitch.errors import (
     InvalidCallStateError,
     InvalidRequestError,
     NotFoundError,
     ProviderError,
 )
-from callswitch.http import Page, Plan, Request, Response, Safety
 from callswitch.models import (
     Call,
     CallUpdate,
@@ -67,7 +64,19 @@ from callswitch.models import (
     UpdateResult,
     is_e164,
 )
-from callswitch.provider import Adapter, ErrorDetails, merge_options
+from callswitch.plugin import (
+    CONTROL_FIELDS,
+    UPDATE_FIELDS,
+    Adapter,
+    ErrorDetails,
+    Page,
+    Plan,
+    Request,
+    Response,
+    Safety,
+    applied_capabilities,
+    merge_options,
+)
 from callswitch_retell import _mapping
 from callswitch_retell._wire import MAX_PAGE_SIZE
 from callswitch_retell.capabilities import NAME
@@ -154,8 +163,7 @@ class RetellAdapter(Adapter):
         body: dict[str, Any] = {"from_number": new.from_number, "to_number": new.to_number}
         if new.agent_id is not None:
             body["override_agent_id"] = new.agent_id
-        if new.metadata is not None:
-            _mapping.json_size(new.metadata, "metadata")
+        if new.metadata is not None:  # the model has checked it is JSON
             body["metadata"] = new.metadata
         if new.variables is not None:
             body["retell_llm_dynamic_variables"] = dict(new.variables)
@@ -175,8 +183,7 @@ class RetellAdapter(Adapter):
 
     def create_web(self, new: NewWebCall, options: Mapping[str, Any]) -> Plan[Call]:
         body: dict[str, Any] = {"agent_id": new.agent_id}
-        if new.metadata is not None:
-            _mapping.json_size(new.metadata, "metadata")
+        if new.metadata is not None:  # the model has checked it is JSON
             body["metadata"] = new.metadata
         if new.variables is not None:
             body["retell_llm_dynamic_variables"] = dict(new.variables)

@@ -9,7 +9,7 @@ adapter.
 
 from __future__ import annotations
 
-from callswitch.capabilities import Capabilities, Support, supported, unsupported
+from callswitch.plugin import Capabilities, Support, supported, unsupported
 from callswitch_retell._wire import METADATA_LIMIT_BYTES
 
 __all__ = ["CAPABILITIES", "METADATA_LIMIT_BYTES", "NAME"]
@@ -18,8 +18,12 @@ NAME = "retell"
 
 
 _SDK = "retell-sdk 6.2.13"
-_LIVE_DOC = "DOC api-references/update-live-call (seed 000); SDK call.update_live"
-_UPDATE_DOC = "DOC api-references/update-call (seed 001, deprecation notice); SDK call.update"
+_LIVE_DOC = "DOC https://docs.retellai.com/api-references/update-live-call; SDK call.update_live"
+_UPDATE_DOC = (
+    "DOC https://docs.retellai.com/api-references/update-call and its deprecation notice "
+    "https://docs.retellai.com/deprecation-notice/2026/08-31_update_call_ended_calls_only; "
+    "SDK call.update"
+)
 _ONGOING = "only while the call is ongoing"
 
 _ROWS: tuple[Support, ...] = (

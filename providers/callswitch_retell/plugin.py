@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from callswitch.hookspecs import hookimpl
-from callswitch.provider import ProviderSpec
+from callswitch.plugin import ProviderSpec, hookimpl
 from callswitch_retell.capabilities import CAPABILITIES, NAME
 
 __all__ = ["SPEC", "register_providers"]

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from callswitch.errors import InvalidSignatureError
-from callswitch.webhooks import (
+from callswitch.plugin import (
     CallEvent,
     EventType,
     Headers,

@@ -32,16 +32,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from callswitch._kit import (
-    UtteranceRow,
-    call_id_of,
-    finite_float,
-    iso_to_datetime,
-    to_decimal,
-    to_timedelta,
-    utterances,
-    variables_to_strings,
-)
 from callswitch.models import (
     Call,
     CallDirection,
@@ -52,6 +42,16 @@ from callswitch.models import (
     Sentiment,
     Utterance,
     UtteranceRole,
+)
+from callswitch.plugin import (
+    UtteranceRow,
+    call_id_of,
+    finite_float,
+    iso_to_datetime,
+    to_decimal,
+    to_timedelta,
+    utterances,
+    variables_to_strings,
 )
 
 __all__ = [

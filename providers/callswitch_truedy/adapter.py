@@ -17,14 +17,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from callswitch._kit import (
-    applied_capabilities,
-    finite_number,
-    format_utc,
-    iso_to_datetime,
-    list_filters,
-)
-from callswitch.capabilities import UPDATE_FIELDS
 from callswitch.errors import (
     AuthenticationError,
     InvalidRequestError,
@@ -33,7 +25,6 @@ from callswitch.errors import (
     RateLimitError,
     error_class_for_status,
 )
-from callswitch.http import Page, Plan, Request, Response, Safety
 from callswitch.models import (
     Call,
     CallUpdate,
@@ -41,7 +32,22 @@ from callswitch.models import (
     UpdateResult,
     is_e164,
 )
-from callswitch.provider import Adapter, ErrorDetails, merge_options, parse_retry_after
+from callswitch.plugin import (
+    UPDATE_FIELDS,
+    Adapter,
+    ErrorDetails,
+    Page,
+    Plan,
+    Request,
+    Response,
+    Safety,
+    applied_capabilities,
+    finite_number,
+    format_utc,
+    iso_to_datetime,
+    list_filters,
+    merge_options,
+)
 from callswitch_truedy._mapping import LIST_STATUS, request_id, to_call, unwrap
 from callswitch_truedy._wire import IDEMPOTENCY_HEADER, MAX_PAGE_SIZE
 from callswitch_truedy._wire import UPDATE_SETTINGS as _CALL_SETTINGS
@@ -204,10 +210,8 @@ class TruedyAdapter(Adapter):
                 message = _fastapi_message(body["detail"])
         if message is None:
             message = response.text[:500].strip() or f"HTTP {response.status_code}"
-        # Retry-After is relative and immune to clock skew, so it wins over reset_at.
-        retry_after = parse_retry_after(response.headers)
-        if retry_after is None and reset_at is not None:
-            retry_after = reset_at_seconds(reset_at, _now())
+        # The body's hint; a Retry-After header wins over it (Adapter.error_for).
+        retry_after = reset_at_seconds(reset_at, _now()) if reset_at is not None else None
         error_class = None
         if code is not None and error_class_for_status(response.status_code) is ProviderError:
             error_class = _CODE_CLASSES.get(code)

@@ -1,23 +1,25 @@
 """What Truedy can do, declared as data: one :class:`Support` row per capability.
 
 Truedy publishes no SDK. The claims rest on its public API reference
-(``docs.truedy.ai``): the OpenAPI fragment for ``PATCH /calls/{call_id}`` (our seed 002)
-and the operations collected in ``shared/vendors.md``. When Truedy documents a new
+(https://docs.truedy.ai/api-reference/introduction): the Calls page, the OpenAPI text of
+``PATCH /calls/{call_id}``, and the webhooks guide. When Truedy documents a new
 endpoint, re-check the row that cites the page it belongs to.
 """
 
 from __future__ import annotations
 
-from callswitch.capabilities import Capabilities, Support, supported, unsupported
+from callswitch.plugin import Capabilities, Support, supported, unsupported
 
 __all__ = ["CAPABILITIES", "NAME"]
 
 NAME = "truedy"
 
-_REF = "docs.truedy.ai API reference (via shared/vendors.md, Truedy table)"
-_PATCH = "docs.truedy.ai API reference, PATCH /calls/{call_id} (OpenAPI, seed 002)"
-_NO_ENDPOINT = "docs.truedy.ai API reference: no such endpoint documented (shared/vendors.md)"
-_WEBHOOKS = "docs.truedy.ai webhooks (X-Truedy-Signature; shared/vendors.md)"
+_REF = "Truedy API reference, Calls: https://docs.truedy.ai/api-reference/calls"
+_PATCH = "Truedy API reference, Update Call: https://docs.truedy.ai/api-reference/calls/update-call"
+_NO_ENDPOINT = (
+    "Truedy API reference, no such endpoint: https://docs.truedy.ai/api-reference/introduction"
+)
+_WEBHOOKS = "Truedy webhooks guide (X-Truedy-Signature): https://docs.truedy.ai/guides/webhooks"
 _LIVE_EFFECT = "the effect on a call already in progress is undocumented"
 _NO_LIVE = "Truedy documents no live-control API"
 

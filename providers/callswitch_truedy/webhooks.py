@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from callswitch.webhooks import (
+from callswitch.plugin import (
     CallEvent,
     EventType,
     Headers,

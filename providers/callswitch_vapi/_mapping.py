@@ -12,15 +12,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from callswitch._kit import (
-    UtteranceRow,
-    call_id_of,
-    finite_float,
-    iso_to_datetime,
-    to_decimal,
-    utterances,
-    variables_to_strings,
-)
 from callswitch.models import (
     Call,
     CallDirection,
@@ -30,6 +21,15 @@ from callswitch.models import (
     Money,
     Utterance,
     UtteranceRole,
+)
+from callswitch.plugin import (
+    UtteranceRow,
+    call_id_of,
+    finite_float,
+    iso_to_datetime,
+    to_decimal,
+    utterances,
+    variables_to_strings,
 )
 
 __all__ = ["end_reason", "to_call"]

@@ -16,14 +16,6 @@ from typing import Any
 
 import attrs
 
-from callswitch._kit import (
-    LruCache,
-    applied_capabilities,
-    format_utc,
-    iso_to_datetime,
-    list_filters,
-)
-from callswitch.capabilities import CONTROL_FIELDS, UPDATE_FIELDS, Capability
 from callswitch.errors import (
     CallswitchError,
     InvalidCallStateError,
@@ -32,7 +24,6 @@ from callswitch.errors import (
     ProviderError,
     TransportError,
 )
-from callswitch.http import Page, Plan, Request, Response, Safety
 from callswitch.models import (
     Call,
     CallUpdate,
@@ -42,7 +33,24 @@ from callswitch.models import (
     UpdateResult,
     is_e164,
 )
-from callswitch.provider import Adapter, ErrorDetails, merge_options
+from callswitch.plugin import (
+    CONTROL_FIELDS,
+    UPDATE_FIELDS,
+    Adapter,
+    Capability,
+    ErrorDetails,
+    LruCache,
+    Page,
+    Plan,
+    Request,
+    Response,
+    Safety,
+    applied_capabilities,
+    format_utc,
+    iso_to_datetime,
+    list_filters,
+    merge_options,
+)
 from callswitch_vapi._mapping import PROVIDER, to_call
 from callswitch_vapi.capabilities import CONTROL_CONDITION
 

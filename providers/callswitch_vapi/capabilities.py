@@ -1,19 +1,21 @@
 """What Vapi can do through callswitch, declared as data (one row per capability).
 
 Every claim names its source, so a stale one can be found and checked again:
-``SDK`` is ``vapi-server-sdk`` 3.0.0 (the file under ``vapi/`` is named), ``vendors.md``
-is the team's collected wire facts (``shared/vendors.md``, Vapi section).
+``SDK`` is ``vapi-server-sdk`` 3.0.0 (the file under ``vapi/`` is named); live control
+and webhook authentication, which the SDK does not cover, cite Vapi's documentation pages.
 """
 
 from __future__ import annotations
 
-from callswitch.capabilities import Capabilities, supported, unsupported
+from callswitch.plugin import Capabilities, supported, unsupported
 
 __all__ = ["CAPABILITIES", "CONTROL_CONDITION"]
 
 _SDK = "vapi-server-sdk 3.0.0"
 _CALLS = f"{_SDK} calls/raw_client.py"
-_CONTROL_DOC = "vendors.md, Vapi live control (monitor.controlUrl) [DOC]"
+_CONTROL_DOC = (
+    "Vapi docs, Live Call Control (monitor.controlUrl): https://docs.vapi.ai/calls/call-features"
+)
 
 #: When every live action applies. Shared by the rows below and by the adapter's errors.
 CONTROL_CONDITION = (
@@ -30,7 +32,7 @@ CAPABILITIES = Capabilities(
             "calls.list",
             "GET /call returns a bare array; callswitch pages it by a moving createdAt "
             "window. status and direction filters are applied by callswitch after fetching.",
-            f"{_CALLS} (list); paging by createdAt window is vendors.md [INF]",
+            f"{_CALLS} (list: no cursor); paging by a createdAt window is inferred [INF]",
         ),
         supported(
             "calls.create_phone",
@@ -69,13 +71,14 @@ CAPABILITIES = Capabilities(
             "calls.delete",
             "DELETE /call/{id} deletes the call's record only; it does not hang up "
             "(use calls.end for that).",
-            f"{_CALLS} (delete); vendors.md",
+            f"{_CALLS} (delete); hanging up is end-call in {_CONTROL_DOC}",
         ),
         supported(
             "webhooks.verify",
             "Checks the credential configured on the Vapi server URL: a bearer or "
             "X-Vapi-Secret header, or an HMAC x-signature with x-timestamp.",
-            "vendors.md, Vapi webhooks [DOC]; the SDK has no verify helper",
+            "Vapi docs, Server authentication: "
+            "https://docs.vapi.ai/server-url/server-authentication; the SDK has no verify helper",
             condition="the secret passed to parse() must match the credential set in Vapi",
         ),
         # -- CallUpdate fields ------------------------------------------------------------

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from callswitch.hookspecs import hookimpl
-from callswitch.provider import ProviderSpec
+from callswitch.plugin import ProviderSpec, hookimpl
 from callswitch_vapi.capabilities import CAPABILITIES
 
 __all__ = ["SPEC", "register_providers"]

@@ -47,7 +47,7 @@ from datetime import datetime
 from typing import Any
 
 from callswitch.errors import InvalidRequestError, InvalidSignatureError
-from callswitch.webhooks import (
+from callswitch.plugin import (
     CallEvent,
     EventType,
     Headers,

@@ -19,7 +19,7 @@ from callswitch import errors
 from callswitch import registry as _registry
 from callswitch._version import __version__
 from callswitch.capabilities import Capabilities, Capability, CapabilityMatrix, Support
-from callswitch.client import AsyncClient, Client, _Engine
+from callswitch.client import AsyncClient, Client
 from callswitch.config import OnUnsupported, Secret, Timeouts
 from callswitch.models import (
     Call,
@@ -40,10 +40,15 @@ from callswitch.models import (
 
 if TYPE_CHECKING:
     from callswitch import webhooks
+    from callswitch.capabilities import Capability as _Capability
+    from callswitch.config import Settings
+    from callswitch.provider import ProviderSpec
+    from callswitch.router import AsyncRouter, Router
     from callswitch.webhooks import CallEvent, EventType
 
 __all__ = [
     "AsyncClient",
+    "AsyncRouter",
     "Call",
     "CallDirection",
     "CallEvent",
@@ -60,6 +65,7 @@ __all__ = [
     "EventType",
     "LiveControl",
     "Money",
+    "Router",
     "Secret",
     "Sentiment",
     "Support",
@@ -71,20 +77,23 @@ __all__ = [
     "capability_matrix",
     "connect",
     "connect_async",
+    "connect_router",
+    "connect_router_async",
     "errors",
     "providers",
     "webhooks",
 ]
 
 
-def _engine(
+def _resolve(
     provider: str | None,
     api_key: str | Secret | None,
     base_url: str | None,
     timeout: float | Timeouts | None,
     max_retries: int | None,
     on_unsupported: OnUnsupported | None,
-) -> _Engine:
+) -> tuple[ProviderSpec, Settings]:
+    """The provider's spec and the client settings, from arguments, environment and file."""
     file_config = _config.load_file_config()
     name = _config.choose_provider(provider, file_config)
     spec = _registry.default_registry().get(name)
@@ -99,7 +108,7 @@ def _engine(
         api_key_env=spec.api_key_env,
         file_config=file_config,
     )
-    return _Engine(spec, settings)
+    return spec, settings
 
 
 def connect(
@@ -121,8 +130,8 @@ def connect(
     part). ``http_client`` is your own ``httpx.Client`` (proxies, transports, limits);
     callswitch does not close it.
     """
-    engine = _engine(provider, api_key, base_url, timeout, max_retries, on_unsupported)
-    return Client(engine, http_client)
+    spec, settings = _resolve(provider, api_key, base_url, timeout, max_retries, on_unsupported)
+    return Client.from_spec(spec, settings, http_client)
 
 
 def connect_async(
@@ -136,8 +145,42 @@ def connect_async(
     http_client: httpx.AsyncClient | None = None,
 ) -> AsyncClient:
     """Like :func:`connect`, for asyncio: the same surface, awaitable."""
-    engine = _engine(provider, api_key, base_url, timeout, max_retries, on_unsupported)
-    return AsyncClient(engine, http_client)
+    spec, settings = _resolve(provider, api_key, base_url, timeout, max_retries, on_unsupported)
+    return AsyncClient.from_spec(spec, settings, http_client)
+
+
+def connect_router(
+    names: list[str] | tuple[str, ...] | None = None,
+    *,
+    requires: list[str | _Capability] | tuple[str | _Capability, ...] = (),
+    cooldown: float = 30.0,
+    **connect_kwargs: Any,
+) -> Router:
+    """A :class:`Router` over ``connect(name, **connect_kwargs)`` for each name, in order.
+
+    With no names, the providers come from ``routing = ["retell", "vapi"]`` in
+    ``callswitch.toml``. Each client reads its key and settings as :func:`connect` does.
+    """
+    from callswitch.router import Router
+
+    chosen = _config.routing_names(names, _config.load_file_config())
+    clients = [connect(name, **connect_kwargs) for name in chosen]
+    return Router(clients, requires=requires, cooldown=cooldown)
+
+
+def connect_router_async(
+    names: list[str] | tuple[str, ...] | None = None,
+    *,
+    requires: list[str | _Capability] | tuple[str | _Capability, ...] = (),
+    cooldown: float = 30.0,
+    **connect_kwargs: Any,
+) -> AsyncRouter:
+    """Like :func:`connect_router`, with :func:`connect_async` clients: an :class:`AsyncRouter`."""
+    from callswitch.router import AsyncRouter
+
+    chosen = _config.routing_names(names, _config.load_file_config())
+    clients = [connect_async(name, **connect_kwargs) for name in chosen]
+    return AsyncRouter(clients, requires=requires, cooldown=cooldown)
 
 
 def providers() -> tuple[str, ...]:
@@ -158,6 +201,8 @@ _LAZY = {
     "webhooks": ("callswitch.webhooks", None),
     "CallEvent": ("callswitch.webhooks", "CallEvent"),
     "EventType": ("callswitch.webhooks", "EventType"),
+    "Router": ("callswitch.router", "Router"),
+    "AsyncRouter": ("callswitch.router", "AsyncRouter"),
 }
 
 

@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import attrs
 import httpx
 
 from callswitch.http import Safety
 
-__all__ = ["RETRY_STATUSES", "RetryPolicy", "never_sent"]
+__all__ = ["RETRY_STATUSES", "RetryPolicy", "never_sent", "parse_retry_after", "requested_wait"]
 
 #: Statuses an idempotent request is retried on.
 RETRY_STATUSES = frozenset({408, 429, 502, 503, 504})
@@ -47,6 +47,41 @@ _NOT_SENT: tuple[type[Exception], ...] = (
 def never_sent(exc: Exception) -> bool:
     """True when the request certainly did not reach the server."""
     return isinstance(exc, _NOT_SENT)
+
+
+def parse_retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` or ``retry-after`` (seconds or HTTP date)."""
+    raw_ms = headers.get("retry-after-ms")
+    if raw_ms:
+        try:
+            return max(0.0, float(raw_ms) / 1000.0)
+        except ValueError:
+            pass
+    raw = headers.get("retry-after")
+    if not raw:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    from datetime import UTC, datetime
+    from email.utils import parsedate_to_datetime  # rare path: keep out of import time
+
+    try:
+        when = parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def requested_wait(headers: Mapping[str, str], hint: float | None = None) -> float | None:
+    """Seconds the vendor asked to wait: the ``Retry-After`` headers when present (they are
+    relative, so immune to clock skew), else ``hint``, what the adapter read from the body
+    (such as a reset time). The one rule every client and adapter follows."""
+    wait = parse_retry_after(headers)
+    return wait if wait is not None else hint
 
 
 @attrs.frozen

@@ -94,7 +94,8 @@ CONTROL_FIELDS: Mapping[str, Capability] = {
 #: field, the qualifier goes with it (recorded in ``dropped``): ``trigger_response`` beside
 #: ``inject_context`` asks for an answer *to that context*, and sent alone it would make
 #: the agent answer something else. ``trigger_response`` on its own is a request of its
-#: own where the vendor allows it (Retell's call_control takes it alone, seed 000).
+#: own where the vendor allows it (Retell's call_control takes it alone:
+#: https://docs.retellai.com/api-references/update-live-call).
 QUALIFIES: Mapping[str, str] = {"trigger_response": "inject_context"}
 
 #: Fields that change what is kept about a caller: never dropped, even with "drop".

@@ -6,6 +6,7 @@
     timeout = 20                 # seconds; optional
     max_retries = 2              # optional
     on_unsupported = "error"     # or "drop"
+    routing = ["retell", "vapi"] # the providers connect_router() tries, in order; optional
 
     [providers.vapi]             # per-provider settings, all optional
     base_url = "http://127.0.0.1:8123"
@@ -37,6 +38,7 @@ __all__ = [
     "choose_provider",
     "load_file_config",
     "resolve_settings",
+    "routing_names",
 ]
 
 #: What to do with a request that needs a capability the provider lacks.
@@ -135,7 +137,7 @@ def load_file_config(path: str | os.PathLike[str] | None = None) -> dict[str, An
 
 
 #: The keys ``callswitch.toml`` may hold at the top level.
-FILE_KEYS = ("provider", "timeout", "max_retries", "on_unsupported", "providers")
+FILE_KEYS = ("provider", "timeout", "max_retries", "on_unsupported", "providers", "routing")
 #: The keys a ``[providers.<name>]`` table may hold.
 PROVIDER_KEYS = ("base_url", "api_key_env", "timeout", "max_retries", "on_unsupported")
 
@@ -198,6 +200,27 @@ def choose_provider(provider: str | None, file_config: Mapping[str, Any]) -> str
     if not isinstance(name, str):
         raise ConfigurationError(f"provider must be a string, got {name!r}")
     return name
+
+
+def routing_names(names: Any, file_config: Mapping[str, Any]) -> tuple[str, ...]:
+    """The providers a router tries, in order: ``names``, else ``routing`` in the file."""
+    chosen = names if names is not None else file_config.get("routing")
+    if chosen is None:
+        raise ConfigurationError(
+            "no providers to route between: pass them (callswitch.connect_router(['retell', "
+            '\'vapi\'])) or set routing = ["retell", "vapi"] in callswitch.toml'
+        )
+    if (
+        isinstance(chosen, str)
+        or not isinstance(chosen, list | tuple)
+        or not chosen
+        or not all(isinstance(name, str) and name for name in chosen)
+    ):
+        raise ConfigurationError(
+            f'routing must be a non-empty list of provider names, e.g. ["retell", "vapi"]; '
+            f"got {chosen!r}"
+        )
+    return tuple(chosen)
 
 
 def resolve_settings(

@@ -16,7 +16,8 @@ them all. The tree::
     |   +-- RateLimitError            429, with ``retry_after`` in seconds when known
     |   +-- ServerError               5xx
     +-- TransportError                connection failure or timeout; nothing usable came back
-        +-- OutcomeUnknownError       a request that is not safe to repeat may have been applied
+    |   +-- OutcomeUnknownError       a request that is not safe to repeat may have been applied
+    +-- AllProvidersFailedError       a router found no vendor to take a new call; nothing created
 
 Misuse (``InvalidRequestError``) subclasses :class:`ValueError`, so code that already
 catches ``ValueError`` for bad input keeps working.
@@ -27,6 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "AllProvidersFailedError",
     "AuthenticationError",
     "CallswitchError",
     "ConfigurationError",
@@ -169,7 +171,17 @@ class ServerError(ProviderError):
 
 
 class TransportError(CallswitchError):
-    """The request did not complete: connection failure, timeout, dropped connection."""
+    """The request did not complete: connection failure, timeout, dropped connection.
+
+    ``sent`` says whether the request left this process: ``False`` when it certainly did
+    not (the connection could not be opened), ``True`` when it did, ``None`` when the
+    raiser did not say. A router fails over to another vendor only on ``False`` or on a
+    create's plain ``TransportError`` (see ``callswitch.router``).
+    """
+
+    def __init__(self, message: str, *, sent: bool | None = None) -> None:
+        self.sent = sent
+        super().__init__(message)
 
 
 class OutcomeUnknownError(TransportError):
@@ -195,7 +207,7 @@ class OutcomeUnknownError(TransportError):
         self.url = url
         self.json = json
         self.idempotency_key = idempotency_key
-        super().__init__(message)
+        super().__init__(message, sent=True)
 
 
 _STATUS_CLASSES: dict[int, type[ProviderError]] = {
@@ -204,6 +216,30 @@ _STATUS_CLASSES: dict[int, type[ProviderError]] = {
     404: NotFoundError,
     429: RateLimitError,
 }
+
+
+class AllProvidersFailedError(CallswitchError):
+    """No vendor of a router took the new call, and none of them created anything.
+
+    ``reasons`` maps each vendor, in the router's order, to why it did not take the call
+    (skipped for a missing capability, cooling down, or the error it answered with);
+    ``errors`` holds the errors themselves, for the vendors that answered with one.
+    """
+
+    def __init__(
+        self,
+        operation: str,
+        reasons: dict[str, str],
+        errors: dict[str, CallswitchError] | None = None,
+    ) -> None:
+        self.operation = operation
+        self.reasons = dict(reasons)
+        self.errors = dict(errors or {})
+        listed = "; ".join(f"{name}: {why}" for name, why in self.reasons.items())
+        super().__init__(
+            f"no provider took {operation}, and nothing was created: {listed}. "
+            "Wait for a cooldown to pass, fix the refused request, or add a provider"
+        )
 
 
 def error_class_for_status(status_code: int) -> type[ProviderError]:

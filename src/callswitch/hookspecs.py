@@ -2,10 +2,9 @@
 
 A plugin is a module named in the ``callswitch.providers`` entry-point group; the entry
 point's name is the provider's name. The module implements hooks marked with
-:data:`hookimpl`::
+:data:`hookimpl`, which plugins import from the plugin SDK, :mod:`callswitch.plugin`::
 
-    from callswitch.hookspecs import hookimpl
-    from callswitch.provider import ProviderSpec
+    from callswitch.plugin import ProviderSpec, hookimpl
 
     @hookimpl
     def register_providers(register):

@@ -187,16 +187,23 @@ def _check_variables(value: dict[str, str] | None) -> dict[str, str] | None:
     return value
 
 
+def json_size(value: Any) -> int:
+    """Bytes of ``value`` as compact UTF-8 JSON, as httpx sends it; ValueError when JSON
+    cannot carry it. The one place metadata is serialised to be checked."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return len(text.encode("utf-8"))
+    except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
+        raise ValueError(
+            f"must be JSON-serializable (strings, numbers, booleans, None, lists and "
+            f"dicts with string keys): {exc}"
+        ) from None
+
+
 def _check_metadata(value: dict[str, Any] | None) -> dict[str, Any] | None:
     """Metadata travels as JSON: refuse what JSON cannot carry, before anything is sent."""
     if value is not None:
-        try:
-            json.dumps(value, allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(
-                f"must be JSON-serializable (strings, numbers, booleans, None, lists and "
-                f"dicts with string keys): {exc}"
-            ) from None
+        json_size(value)
     return value
 
 

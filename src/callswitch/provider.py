@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 import attrs
 
+from callswitch._retry import parse_retry_after, requested_wait
 from callswitch.capabilities import Capabilities
 from callswitch.errors import (
     ConfigurationError,
@@ -88,33 +89,6 @@ def merge_options(
     return {**body, **options}
 
 
-def parse_retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds to wait from ``retry-after-ms`` or ``retry-after`` (seconds or HTTP date)."""
-    raw_ms = headers.get("retry-after-ms")
-    if raw_ms:
-        try:
-            return max(0.0, float(raw_ms) / 1000.0)
-        except ValueError:
-            pass
-    raw = headers.get("retry-after")
-    if not raw:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    from datetime import UTC, datetime
-    from email.utils import parsedate_to_datetime  # rare path: keep out of import time
-
-    try:
-        when = parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
 @attrs.frozen
 class ErrorDetails:
     """What an adapter read from a vendor error body."""
@@ -122,6 +96,8 @@ class ErrorDetails:
     message: str
     code: str | None = None
     request_id: str | None = None
+    #: Seconds to wait that the body asks for (a reset time, say); a ``Retry-After``
+    #: header wins over it (:func:`callswitch._retry.requested_wait`).
     retry_after: float | None = None
     #: Override the class picked from the status code (e.g. Retell's 422 for unknown ids).
     error_class: type[ProviderError] | None = None
@@ -204,9 +180,7 @@ class Adapter:
             "body": response.text[:2000],
         }
         if issubclass(cls, RateLimitError):
-            retry_after = details.retry_after
-            if retry_after is None:
-                retry_after = parse_retry_after(response.headers)
+            retry_after = requested_wait(response.headers, details.retry_after)
             return cls(details.message, retry_after=retry_after, **common)
         return cls(details.message, **common)
 

@@ -150,13 +150,20 @@ class Registry:
 
         try:
             self._pm.register(plugin, name=f"{plugin_name}:{id(plugin)}")
+        except pluggy.PluginValidationError as exc:
+            # A hook that asks for an argument the spec does not offer, say: the plugin
+            # is broken, and the other providers must keep working.
+            raise ConfigurationError(
+                f"plugin {plugin_name} has an invalid hook: {exc}; the hook is "
+                "register_providers(register)"
+            ) from exc
         except ValueError as exc:
             raise ConfigurationError(f"plugin {plugin_name} is registered already: {exc}") from exc
         try:
             if not self._pm.hook.register_providers.get_hookimpls():
                 raise ConfigurationError(
                     f"plugin {plugin_name} implements no register_providers hook; decorate a "
-                    "register_providers(register) function with callswitch.hookspecs.hookimpl"
+                    "register_providers(register) function with callswitch.plugin.hookimpl"
                 )
             # Only this plugin is registered while its hook runs; pluggy passes each
             # implementation just the arguments it names, so hooks can grow arguments.

@@ -214,7 +214,7 @@ class ProviderConformance:
 
     def make_client(self, on_unsupported: str = "error") -> tuple[Any, list[httpx.Request]]:
         """A Client for the provider on a transport that records requests and answers 500."""
-        from callswitch.client import Client, _Engine
+        from callswitch.client import Client
         from callswitch.config import Secret, Settings
 
         spec = self.load_spec()
@@ -232,7 +232,7 @@ class ProviderConformance:
             on_unsupported="drop" if on_unsupported == "drop" else "error",
         )
         http = httpx.Client(transport=httpx.MockTransport(handler))
-        return Client(_Engine(spec, settings), http), sent
+        return Client.from_spec(spec, settings, http), sent
 
     def _operation_plans(self, adapter: Adapter) -> dict[Capability, Callable[[], Plan[Any]]]:
         return {

@@ -1,4 +1,4 @@
-"""Every Truedy capability cell, pinned to the vendor facts in shared/vendors.md and seed 002."""
+"""Every Truedy capability cell, pinned to Truedy's public API reference (docs.truedy.ai)."""
 
 from __future__ import annotations
 
@@ -50,9 +50,9 @@ def test_update_fields_say_the_live_effect_is_undocumented(capability: str) -> N
     assert "undocumented" in condition
 
 
-def test_patch_claims_cite_the_seed() -> None:
+def test_patch_claims_cite_the_update_call_page() -> None:
     for name in ("calls.update", "update.variables", "update.greeting", "update.metadata"):
-        assert "seed 002" in CAPABILITIES[name].source
+        assert "https://docs.truedy.ai/api-reference/calls/update-call" in CAPABILITIES[name].source
 
 
 def test_one_row_per_capability() -> None:

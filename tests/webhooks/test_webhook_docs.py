@@ -92,3 +92,24 @@ def test_wsgi_example(monkeypatch: pytest.MonkeyPatch, samples: ModuleType) -> N
     assert unreadable.status_code == 400
     assert len(handled) == 1
     assert handled[0].call_id == samples.CALL_ID
+
+
+@pytest.mark.anyio
+async def test_receiver_example(
+    monkeypatch: pytest.MonkeyPatch, samples: ModuleType, tmp_path: Path
+) -> None:
+    """The Receiver example: 200 handled, 200 duplicate (handlers not rerun), 401, 404."""
+    monkeypatch.setenv("RETELL_API_KEY", samples.KEY)
+    monkeypatch.setenv("WEBHOOK_DB", str(tmp_path / "webhooks.db"))
+    namespace: dict[str, Any] = {"__name__": "docs_receiver"}
+    exec(compile(_block("# receiver_app.py"), str(DOC), "exec"), namespace)  # noqa: S102
+    headers, body = _request(samples)
+    transport = httpx.ASGITransport(app=namespace["app"])
+    async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
+        first = await client.post("/retell", headers=headers, content=body)
+        again = await client.post("/retell", headers=headers, content=body)
+        forged = await client.post("/retell", headers=headers, content=body + b" ")
+        unknown = await client.post("/vapi", headers=headers, content=body)
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert (first.json()["status"], again.json()["status"]) == ("handled", "duplicate")
+    assert (forged.status_code, unknown.status_code) == (401, 404)

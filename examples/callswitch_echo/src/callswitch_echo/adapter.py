@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from callswitch.errors import ProviderError
-from callswitch.http import Page, Plan, Request, Response, Safety
 from callswitch.models import (
     Call,
     CallKind,
@@ -18,7 +17,16 @@ from callswitch.models import (
     NewPhoneCall,
     UpdateResult,
 )
-from callswitch.provider import Adapter, ErrorDetails, merge_options
+from callswitch.plugin import (
+    Adapter,
+    ErrorDetails,
+    Page,
+    Plan,
+    Request,
+    Response,
+    Safety,
+    merge_options,
+)
 from callswitch_echo.capabilities import NAME
 
 _STATES = {

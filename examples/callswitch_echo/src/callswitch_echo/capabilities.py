@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from callswitch.capabilities import Capabilities, supported, unsupported
+from callswitch.plugin import Capabilities, supported, unsupported
 
 NAME = "echo"
 #: Every claim rests on the API description in this package's README.

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from callswitch.hookspecs import hookimpl
-from callswitch.provider import ProviderSpec
+from callswitch.plugin import ProviderSpec, hookimpl
 from callswitch_echo.capabilities import CAPABILITIES, NAME
 
 SPEC = ProviderSpec(

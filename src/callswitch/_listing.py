@@ -1,0 +1,61 @@
+"""Where one ``calls.list`` iteration is: page bookkeeping shared by sync and async."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from callswitch.errors import InvalidRequestError
+from callswitch.http import Page, Plan, Request
+from callswitch.models import Call
+
+if TYPE_CHECKING:
+    from callswitch._engine import _Engine
+
+
+class _Listing:
+    """Where one ``calls.list`` iteration is: the page bookkeeping the sync and async
+    iterators share (no IO). ``plan``/``first`` start the first page, or ``page`` is it."""
+
+    __slots__ = ("_engine", "_filters", "_remaining", "_size", "first", "page", "plan")
+
+    def __init__(self, engine: _Engine, limit: int | None, filters: Mapping[str, Any]) -> None:
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit < 0
+        ):
+            raise InvalidRequestError(f"limit must be a whole number >= 0 or None, got {limit!r}")
+        size = engine.adapter.default_page_size
+        self._engine = engine
+        self._filters = filters
+        self._size = min(size, limit) if limit else size
+        self._remaining = limit
+        self.plan: Plan[Page[Call]] | None = None
+        self.first: Request | None = None
+        self.page: Page[Call] | None = None
+        if limit == 0:
+            return
+        # Validate now, not at the first iteration: starting the first page's plan checks
+        # the filters before anything is sent.
+        plan = self._next_plan(None)
+        try:
+            self.first = next(plan)
+            self.plan = plan
+        except StopIteration as stop:  # a plan that needed no request
+            self.page = stop.value
+
+    def _next_plan(self, cursor: Any) -> Plan[Page[Call]]:
+        return self._engine.adapter.list_page(
+            filters=self._filters, page_size=self._size, cursor=cursor
+        )
+
+    def take(self, page: Page[Call]) -> tuple[tuple[Call, ...], Plan[Page[Call]] | None]:
+        """The calls of ``page`` to hand out, and the plan for the next page (None: done)."""
+        calls = page.items
+        if self._remaining is not None:
+            calls = calls[: self._remaining]
+            self._remaining -= len(calls)
+            if self._remaining == 0:
+                return calls, None
+        if page.next_cursor is None or not page.items:
+            return calls, None
+        return calls, self._next_plan(page.next_cursor)

@@ -1,0 +1,132 @@
+"""The plugin SDK: everything a provider package imports from callswitch, in one place.
+
+A provider package (the built-in Retell, Vapi and Truedy ones included) imports the names
+below from here, and otherwise only public modules such as :mod:`callswitch.models` and
+:mod:`callswitch.errors`; it never imports a ``callswitch._private`` module. The names
+live in their own modules; this module re-exports them as the plugin contract::
+
+    from callswitch.plugin import Adapter, ProviderSpec, Request, Safety, hookimpl
+
+Groups (``docs/plugins.md`` gives one line per name):
+
+* registration: :data:`hookimpl`, :class:`ProviderSpec`, :data:`HOOK_API_VERSION`;
+* capabilities: :class:`Capabilities`, :class:`Support`, :class:`Capability`,
+  :func:`supported`, :func:`unsupported`, :data:`UPDATE_FIELDS`, :data:`CONTROL_FIELDS`;
+* the sans-IO adapter: :class:`Adapter`, :class:`Plan`, :class:`Request`,
+  :class:`Response`, :class:`Page`, :class:`Safety`, :class:`ErrorDetails`,
+  :func:`merge_options`, :func:`parse_retry_after`;
+* mapping helpers: number, time and transcript conversions, list filters, an LRU cache;
+* webhook rules: :class:`WebhookRules` and the helpers that verify and map an event.
+"""
+
+from __future__ import annotations
+
+from callswitch._kit import (
+    ListFilters,
+    LruCache,
+    UtteranceRow,
+    applied_capabilities,
+    call_id_of,
+    epoch_to_datetime,
+    finite_float,
+    finite_number,
+    format_utc,
+    iso_to_datetime,
+    list_filters,
+    to_decimal,
+    to_timedelta,
+    utterances,
+    variables_to_strings,
+)
+from callswitch.capabilities import (
+    CONTROL_FIELDS,
+    UPDATE_FIELDS,
+    Capabilities,
+    Capability,
+    Support,
+    supported,
+    unsupported,
+)
+from callswitch.hookspecs import hookimpl
+from callswitch.http import Page, Plan, Request, Response, Safety
+from callswitch.provider import (
+    HOOK_API_VERSION,
+    Adapter,
+    ErrorDetails,
+    ProviderSpec,
+    merge_options,
+    parse_retry_after,
+)
+from callswitch.webhooks._rules import (
+    CallEvent,
+    EventType,
+    Headers,
+    HmacAuth,
+    HmacScheme,
+    SharedSecretAuth,
+    WebhookRules,
+    WebhookSecret,
+    call_event,
+    check_freshness,
+    event_name,
+    event_time,
+    fixed_secret,
+    mapped_call,
+    secret_text,
+    verify_hmac,
+    verify_shared_secret,
+)
+
+__all__ = [
+    "CONTROL_FIELDS",
+    "HOOK_API_VERSION",
+    "UPDATE_FIELDS",
+    "Adapter",
+    "CallEvent",
+    "Capabilities",
+    "Capability",
+    "ErrorDetails",
+    "EventType",
+    "Headers",
+    "HmacAuth",
+    "HmacScheme",
+    "ListFilters",
+    "LruCache",
+    "Page",
+    "Plan",
+    "ProviderSpec",
+    "Request",
+    "Response",
+    "Safety",
+    "SharedSecretAuth",
+    "Support",
+    "UtteranceRow",
+    "WebhookRules",
+    "WebhookSecret",
+    "applied_capabilities",
+    "call_event",
+    "call_id_of",
+    "check_freshness",
+    "epoch_to_datetime",
+    "event_name",
+    "event_time",
+    "finite_float",
+    "finite_number",
+    "fixed_secret",
+    "format_utc",
+    "hookimpl",
+    "iso_to_datetime",
+    "list_filters",
+    "mapped_call",
+    "merge_options",
+    "parse_retry_after",
+    "secret_text",
+    "supported",
+    "to_decimal",
+    "to_timedelta",
+    "unsupported",
+    "utterances",
+    "variables_to_strings",
+    "verify_hmac",
+    "verify_shared_secret",
+]
