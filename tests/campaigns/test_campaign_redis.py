@@ -7,12 +7,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
-import callswitch
-from callswitch import emulators
-from callswitch.campaigns import Campaign, RedisLimiter, SQLiteJournal
-from callswitch.errors import ConfigurationError
-
 from campaign_support import (
     FROM,
     dialed_numbers,
@@ -21,6 +15,11 @@ from campaign_support import (
     retell_live_intervals,
     targets,
 )
+
+import callswitch
+from callswitch import emulators
+from callswitch.campaigns import Campaign, RedisLimiter, SQLiteJournal
+from callswitch.errors import ConfigurationError
 
 
 def test_two_shards_share_the_concurrency_budget(tmp_path: Path, campaign_redis_url: str) -> None:

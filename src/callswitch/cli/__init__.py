@@ -27,6 +27,7 @@ from callswitch.cli._calls import (
     cmd_calls_list,
     cmd_calls_update,
 )
+from callswitch.cli._campaign import cmd_campaign_run, cmd_campaign_status
 from callswitch.cli._catalog import (
     MARKDOWN_HEADER,
     capabilities_markdown,
@@ -71,6 +72,8 @@ _COMMANDS: dict[tuple[str, str | None], Callable[[_Context], int]] = {
     ("calls", "list"): cmd_calls_list,
     ("calls", "update"): cmd_calls_update,
     ("calls", "control"): cmd_calls_control,
+    ("campaign", "run"): cmd_campaign_run,
+    ("campaign", "status"): cmd_campaign_status,
     ("emulate", None): cmd_emulate,
     ("demo", None): cmd_demo,
 }
@@ -110,7 +113,8 @@ def run(
     except SystemExit as exc:  # --help, --version, or a usage error argparse printed
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     out = _Output(out_stream, err_stream, bool(args.json))
-    command = _COMMANDS[(args.command, getattr(args, "calls_command", None))]
+    action = getattr(args, "calls_command", None) or getattr(args, "campaign_command", None)
+    command = _COMMANDS[(args.command, action)]
     try:
         return command(_Context(args, out, http_client))
     except (CallswitchError, _UsageError) as exc:
