@@ -50,7 +50,8 @@ def test_campaign_run_then_status(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         out, err = io.StringIO(), io.StringIO()
         assert run(argv, stdout=out, stderr=err) == 0
         assert "ended: 3, failed: 0, unknown: 0, refused: 0" in out.getvalue()
-        assert "3/3 done" in err.getvalue() and "\r" not in err.getvalue()
+        assert "3/3 done" in err.getvalue()
+        assert "\r" not in err.getvalue()
         out2 = io.StringIO()
         assert run([*argv, "--json"], stdout=out2, stderr=io.StringIO()) == 0
         assert json.loads(out2.getvalue())["counts"]["ended"] == 3
