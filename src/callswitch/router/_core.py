@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
+from callswitch import _observe
 from callswitch.capabilities import Capabilities, Capability
 from callswitch.errors import (
     AllProvidersFailedError,
@@ -101,11 +102,19 @@ class Trial(Generic[ClientT]):
             ref_of(call),
             f" (skipped {skipped})" if skipped else "",
         )
+        if _observe.relay is not None:
+            why = f"first eligible, after skipping {skipped}" if skipped else "first in order"
+            _observe.routed(
+                "router", self.operation, client.provider, why, tuple(self.errors), self.reasons
+            )
 
     def all_failed(self) -> AllProvidersFailedError:
         order = self._core.providers
         reasons = {name: self.reasons[name] for name in order if name in self.reasons}
         logger.info("%s: no provider took the call: %s", self.operation, reasons)
+        if _observe.relay is not None:
+            why = "no provider took the call"
+            _observe.routed("router", self.operation, None, why, tuple(self.errors), reasons)
         return AllProvidersFailedError(self.operation, reasons, self.errors)
 
 
