@@ -133,9 +133,7 @@ class _Operation:
         self.started = time.perf_counter()
         _call("operation_started", provider=provider, operation=self.operation)
 
-    def watch(
-        self, method: str, url: str, steps: Generator[Any, Any, T]
-    ) -> Generator[Any, Any, T]:
+    def watch(self, method: str, url: str, steps: Generator[Any, Any, T]) -> Generator[Any, Any, T]:
         """``steps`` (the engine's attempts at one request), with a hook call around each
         send: a send step starts an attempt, a wait after it means it is retried, and the
         returned response or error ends the last one."""

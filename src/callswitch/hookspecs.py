@@ -68,11 +68,12 @@ def register_providers(register: Callable[[ProviderSpec], None]) -> None:
 # asyncio task that made the call: operation_started, then for every attempt
 # attempt_started and attempt_finished, then operation_finished. So an implementation may
 # keep per-operation state in a ContextVar (the OpenTelemetry plugin keeps its current
-# span there).
+# span there). Specs list their arguments as plain parameters because pluggy matches
+# implementations by positional parameter names; callswitch always passes them by keyword.
 
 
 @hookspec
-def operation_started(*, provider: str, operation: str) -> None:
+def operation_started(provider: str, operation: str) -> None:
     """An operation is about to send its first request.
 
     ``provider`` is the provider's name (``"retell"``); ``operation`` the capability
@@ -82,7 +83,6 @@ def operation_started(*, provider: str, operation: str) -> None:
 
 @hookspec
 def operation_finished(
-    *,
     provider: str,
     operation: str,
     outcome: Outcome,
@@ -105,7 +105,7 @@ def operation_finished(
 
 
 @hookspec
-def attempt_started(*, provider: str, operation: str, method: str, url: str, attempt: int) -> None:
+def attempt_started(provider: str, operation: str, method: str, url: str, attempt: int) -> None:
     """One attempt at one HTTP request is about to be sent.
 
     ``method`` is the HTTP method; ``url`` the request URL without its query, redacted
@@ -116,7 +116,6 @@ def attempt_started(*, provider: str, operation: str, method: str, url: str, att
 
 @hookspec
 def attempt_finished(
-    *,
     provider: str,
     operation: str,
     method: str,
@@ -143,7 +142,6 @@ def attempt_finished(
 
 @hookspec
 def call_routed(
-    *,
     router: str,
     operation: str,
     provider: str | None,
@@ -167,7 +165,7 @@ def call_routed(
 
 
 @hookspec
-def webhook_duplicate(*, provider: str, event_type: str, handled: bool) -> None:
+def webhook_duplicate(provider: str, event_type: str, handled: bool) -> None:
     """A verified webhook delivery was an event the receiver has seen before.
 
     ``handled`` is True when the event was handled already (answered 200 ``duplicate``),

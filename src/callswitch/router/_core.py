@@ -103,18 +103,27 @@ class Trial(Generic[ClientT]):
             f" (skipped {skipped})" if skipped else "",
         )
         if _observe.relay is not None:
-            why = f"first eligible, after skipping {skipped}" if skipped else "first in order"
-            _observe.routed(
-                "router", self.operation, client.provider, why, tuple(self.errors), self.reasons
-            )
+            why = "first eligible in order" if self.reasons else "first in order"
+            self._observed(client.provider, why)
+
+    def _observed(self, provider: str | None, why: str) -> None:
+        """Call the call_routed hook. Reasons there are our own words and error class
+        names: an error's message may quote what the caller sent."""
+        skipped = {}
+        for name in self._core.providers:
+            if name in self.errors:
+                skipped[name] = f"failed: {type(self.errors[name]).__name__}"
+            elif name in self.reasons:
+                reason = self.reasons[name]
+                skipped[name] = "cooling down" if reason.startswith("cooling") else reason
+        _observe.routed("router", self.operation, provider, why, tuple(self.errors), skipped)
 
     def all_failed(self) -> AllProvidersFailedError:
         order = self._core.providers
         reasons = {name: self.reasons[name] for name in order if name in self.reasons}
         logger.info("%s: no provider took the call: %s", self.operation, reasons)
         if _observe.relay is not None:
-            why = "no provider took the call"
-            _observe.routed("router", self.operation, None, why, tuple(self.errors), reasons)
+            self._observed(None, "no provider took the call")
         return AllProvidersFailedError(self.operation, reasons, self.errors)
 
 
