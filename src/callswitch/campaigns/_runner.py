@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import anyio
 
+from callswitch import _observe
 from callswitch.campaigns._driver import Driver
 from callswitch.campaigns._journal import FINAL, Entry, Journal
 from callswitch.campaigns._limiter import Limiter
@@ -195,6 +196,14 @@ class Runner:
                 self.journal.discard(self.name, target.row_key)
                 raise exc
             self.journal.created(self.name, target.row_key, call.provider, call.id)
+            _observe.routed(
+                f"campaign:{self.name}",
+                "calls.create_phone",
+                call.provider,
+                f"created after {attempt + limited + 1} attempt(s)",
+                (),
+                {},
+            )
             return call.provider, call.id
 
     async def _follow(self, target: Target, provider: str, call_id: str) -> None:
