@@ -111,6 +111,12 @@ class RetellWebhookRules:
             )
         return signed_at
 
+    def sign(self, body: bytes, secret: str, *, now: float) -> dict[str, str]:
+        """``x-retell-signature`` as Retell sends it (the SDK's ``sign``)."""
+        stamp = str(int(now * 1000))
+        digest = hmac.new(secret.encode("utf-8"), body + stamp.encode("ascii"), hashlib.sha256)
+        return {SIGNATURE_HEADER: f"v={stamp},d={digest.hexdigest()}"}
+
     def parse(self, payload: dict[str, Any], *, signed_at: datetime | None) -> CallEvent:
         raw_type = event_name(
             payload, "event", provider=PROVIDER, shape='{"event": ..., "call": {...}}'
