@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from callswitch.emulators import CallNotFound, Emulator, JSONBodyError
+from callswitch_vapi import _emulator_webhooks
 
 __all__ = ["VapiEmulator", "create_app"]
 
@@ -155,6 +156,11 @@ class VapiEmulator(Emulator):
 
     def vendor_status(self, call: Mapping[str, Any]) -> str:
         return str(call["status"])
+
+    def webhook_payloads(
+        self, call: dict[str, Any], before: str, after: str
+    ) -> list[tuple[str, dict[str, Any]]]:
+        return _emulator_webhooks.payloads(call, before, after)
 
     def new_call(self, status: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         body: dict[str, Any] = {

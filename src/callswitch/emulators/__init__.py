@@ -9,6 +9,8 @@ knows no vendor. Three ways to use one::
     client = emu.connect()                       # a callswitch.Client wired to it
     call = emu.add_call("ongoing")               # a call in a given state, directly
     emu.add_fault(path="/call/*", status=503)    # the next matching request fails
+    emu = emulators.create("retell", webhook_url="http://127.0.0.1:8000/retell",
+                           webhook_secret="key_...")   # signed webhooks on each change
 
     with emulators.running("retell", port=0) as base_url:   # uvicorn in a thread
         ...                                      # any HTTP client, the vendor's SDK too
@@ -56,14 +58,30 @@ __all__ = [
 ]
 
 
-def create(provider: str, **options: Any) -> Emulator:
+def create(
+    provider: str,
+    *,
+    webhook_url: str | None = None,
+    webhook_secret: str | None = None,
+    duplicate_webhooks: int = 0,
+    **options: Any,
+) -> Emulator:
     """A new, empty emulator for ``provider`` (found through its plugin's spec).
 
-    ``options`` go to the plugin's factory; every emulator accepts ``api_key=`` (accept
-    only that bearer key; by default any non-empty key is accepted).
+    With ``webhook_url`` the emulator POSTs the vendor's own webhook, signed with
+    ``webhook_secret`` the vendor's way, on each change of a call's status (started,
+    ended, analysed where the vendor sends that), from a background thread, at least
+    once (non-2xx answers are retried), plus ``duplicate_webhooks`` extra copies of each
+    (:meth:`Emulator.set_webhooks`). Other ``options`` go to the plugin's factory; every
+    emulator accepts ``api_key=`` (accept only that bearer key; by default any non-empty
+    key is accepted).
     """
+    from callswitch.emulators._webhooks import check_webhook_options
     from callswitch.provider import load_object
     from callswitch.registry import default_registry
+
+    # Checked before the plugin is loaded: bad options are the caller's mistake.
+    check_webhook_options(webhook_url, webhook_secret, duplicate_webhooks)
 
     spec = default_registry().get(provider)
     if not spec.emulator:
@@ -78,6 +96,9 @@ def create(provider: str, **options: Any) -> Emulator:
             f"provider {provider!r}: {spec.emulator} returned {type(app).__name__}, "
             "not a callswitch.emulators.Emulator"
         )
+    if webhook_url is not None:
+        assert webhook_secret is not None  # check_webhook_options
+        app.set_webhooks(webhook_url, webhook_secret, duplicates=duplicate_webhooks)
     return app
 
 

@@ -10,15 +10,20 @@ dicts in the vendor's JSON shape, kept in :attr:`CallStore.calls` under
 from __future__ import annotations
 
 import copy
+import functools
 import secrets
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from callswitch.emulators._errors import CallNotFound
 
-__all__ = ["NEUTRAL_STATUSES", "CallStore", "check_status"]
+__all__ = ["NEUTRAL_STATUSES", "CallStore", "StatusHook", "check_status"]
+
+#: ``hook(record, before, after)``: called under the lock after a record's vendor status
+#: changed from ``before`` to ``after`` (the record is the live one: copy what you keep).
+StatusHook = Callable[[dict[str, Any], str, str], None]
 
 #: The life-cycle states the control API speaks; each emulator maps them to its own names.
 NEUTRAL_STATUSES = ("queued", "ongoing", "ended", "failed")
@@ -30,11 +35,33 @@ def check_status(status: object) -> None:
 
 
 class CallStore:
-    """Call records by id, and the vendor's state machine over them."""
+    """Call records by id, and the vendor's state machine over them.
+
+    Every status change goes through the vendor's :meth:`apply_status`, which is wrapped
+    when a subclass is defined so that each change of the vendor status is announced to
+    the hooks added with :meth:`add_status_hook` (webhooks, timers...), however it came
+    about: a vendor request, the control API, :meth:`add_call` or a timer.
+    """
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.calls: dict[str, dict[str, Any]] = {}
+        self._status_hooks: list[StatusHook] = []
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "apply_status" in cls.__dict__:
+            cls.apply_status = _announcing(cls.__dict__["apply_status"])  # type: ignore[method-assign]
+
+    def add_status_hook(self, hook: StatusHook) -> None:
+        """Call ``hook(record, before, after)`` after each change of a call's status."""
+        with self.lock:
+            self._status_hooks.append(hook)
+
+    def status_changed(self, call: dict[str, Any], before: str, after: str) -> None:
+        """Run the status hooks (called under the lock by the wrapped apply_status)."""
+        for hook in list(self._status_hooks):
+            hook(call, before, after)
 
     # -- what a vendor supplies -------------------------------------------------------
     def new_call(self, status: str, fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -107,3 +134,17 @@ class CallStore:
     @staticmethod
     def now() -> float:
         return time.time()
+
+
+def _announcing(apply_status: Callable[..., None]) -> Callable[..., None]:
+    """``apply_status`` that tells the store's hooks when the vendor status changed."""
+
+    @functools.wraps(apply_status)
+    def wrapper(self: CallStore, call: dict[str, Any], status: str) -> None:
+        before = self.vendor_status(call)
+        apply_status(self, call, status)
+        after = self.vendor_status(call)
+        if after != before:
+            self.status_changed(call, before, after)
+
+    return wrapper
