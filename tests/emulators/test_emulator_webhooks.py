@@ -23,7 +23,7 @@ URL = "http://receiver.invalid/hook"
 EXPECTED = {
     "retell": ["call_started", "call_ended", "call_analyzed"],
     "vapi": ["status-update", "status-update", "end-of-call-report"],
-    "truedy": ["call.started", "call.ended"],
+    "truedy": ["call.started", "call.ended", "call.analyzed"],
 }
 
 
@@ -80,7 +80,7 @@ def test_add_call_in_a_late_state_sends_every_step() -> None:
         assert emu.wait_webhooks(10)
     finally:
         emu.close()
-    assert [raw for _, raw, _ in seen] == ["call.started", "call.ended"]
+    assert [raw for _, raw, _ in seen] == ["call.started", "call.ended", "call.analyzed"]
 
 
 def _scripted(statuses: list[int], hits: list[httpx.Request]) -> httpx.MockTransport:
@@ -244,3 +244,40 @@ def test_create_sends_to_a_receiver_on_a_socket(provider: str) -> None:
     assert seen == EXPECTED[provider]
     assert len(log) == 3 * len(EXPECTED[provider])
     assert all(d.delivered for d in log)
+
+
+def _bodies(provider: str, end: str = "ended") -> list[dict[str, object]]:
+    import json
+
+    hits: list[httpx.Request] = []
+    emu = emulators.create(provider)
+    try:
+        emu.set_webhooks(URL, SECRET, transport=_scripted([], hits))
+        emu.add_call(end)
+        assert emu.wait_webhooks(10)
+    finally:
+        emu.close()
+    return [json.loads(r.content) for r in hits]
+
+
+def test_payloads_have_the_vendors_documented_shapes() -> None:
+    """Retell {event, call} (analysis only in call_analyzed); Vapi {message} with the
+    report's fields; Truedy {event, timestamp, data} with data.call.callId and data.id."""
+    retell = _bodies("retell")
+    assert [set(b) for b in retell] == [{"event", "call"}] * 3
+    assert "call_analysis" not in retell[1]["call"]  # type: ignore[operator]
+    assert "call_analysis" in retell[2]["call"]  # type: ignore[operator]
+
+    report = _bodies("vapi")[-1]["message"]
+    assert isinstance(report, dict)
+    assert report["type"] == "end-of-call-report"
+    assert {"endedReason", "artifact", "analysis", "call", "timestamp"} <= set(report)
+
+    truedy = _bodies("truedy")
+    assert [set(b) for b in truedy] == [{"event", "timestamp", "data"}] * 3
+    ids = [b["data"]["id"] for b in truedy]  # type: ignore[index]
+    assert len(set(ids)) == 3
+    call_id = truedy[0]["data"]["call"]["callId"]  # type: ignore[index]
+    assert all(b["data"]["call"]["callId"] == call_id for b in truedy)  # type: ignore[index]
+    failed = _bodies("truedy", end="failed")
+    assert [b["event"] for b in failed] == ["call.failed"]
