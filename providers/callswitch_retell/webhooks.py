@@ -69,6 +69,9 @@ class RetellWebhookRules:
     """Retell's signing scheme and event names (see the module docstring)."""
 
     default_tolerance = 300.0
+    #: Retell signs with the workspace's API key (``callswitch webhooks listen`` reads
+    #: ``RETELL_API_KEY`` when ``RETELL_WEBHOOK_SECRET`` is not set).
+    signs_with_api_key = True
 
     def verify(
         self,

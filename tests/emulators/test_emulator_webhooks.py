@@ -281,3 +281,25 @@ def test_payloads_have_the_vendors_documented_shapes() -> None:
     assert all(b["data"]["call"]["callId"] == call_id for b in truedy)  # type: ignore[index]
     failed = _bodies("truedy", end="failed")
     assert [b["event"] for b in failed] == ["call.failed"]
+
+
+def test_docs_example_runs_against_a_receiver_on_uvicorn() -> None:
+    """The docs/emulators.md webhook example, with RECEIVER_URL a real socket."""
+    import re
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "emulators.md"
+    (block,) = [
+        b
+        for b in re.findall(r"```python\n(.*?)```", doc.read_text(encoding="utf-8"), re.S)
+        if b.startswith("# emulator_webhooks.py")
+    ]
+    head, _, tail = block.partition("emu = emulators.create(")
+    namespace: dict[str, object] = {"__name__": "docs_emulator_webhooks"}
+    exec(compile(head, str(doc), "exec"), namespace)  # noqa: S102
+    receiver = namespace["receiver"]
+    assert isinstance(receiver, Receiver)
+    with _served(receiver) as base:
+        namespace["RECEIVER_URL"] = f"{base}/vapi"
+        exec(compile("emu = emulators.create(" + tail, str(doc), "exec"), namespace)  # noqa: S102
+    assert namespace["seen"] == ["call.started", "call.status_changed", "call.ended"]

@@ -46,6 +46,7 @@ from callswitch.cli._common import (
 )
 from callswitch.cli._local import cmd_demo, cmd_emulate
 from callswitch.cli._parser import build_parser
+from callswitch.cli._webhooks import cmd_webhooks_listen
 
 if TYPE_CHECKING:
     import httpx
@@ -73,6 +74,7 @@ _COMMANDS: dict[tuple[str, str | None], Callable[[_Context], int]] = {
     ("calls", "control"): cmd_calls_control,
     ("emulate", None): cmd_emulate,
     ("demo", None): cmd_demo,
+    ("webhooks", "listen"): cmd_webhooks_listen,
 }
 
 
@@ -110,7 +112,8 @@ def run(
     except SystemExit as exc:  # --help, --version, or a usage error argparse printed
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     out = _Output(out_stream, err_stream, bool(args.json))
-    command = _COMMANDS[(args.command, getattr(args, "calls_command", None))]
+    sub = getattr(args, "calls_command", None) or getattr(args, "webhooks_command", None)
+    command = _COMMANDS[(args.command, sub)]
     try:
         return command(_Context(args, out, http_client))
     except (CallswitchError, _UsageError) as exc:
