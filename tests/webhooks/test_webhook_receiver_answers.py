@@ -104,3 +104,24 @@ def test_failing_handler_logs_the_key_never_the_secret_or_body(
     assert samples.KEY not in text
     for secretish in ("cust_123", "John Doe", samples.TO, "recording.wav"):
         assert secretish not in text
+
+
+@pytest.mark.anyio
+async def test_async_path_logs_the_handlers_traceback(
+    samples: ModuleType, signed: Signed, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Under ASGI the failure is logged with the handler's exception, not "NoneType"."""
+    receiver = _receiver(samples, tolerance=10**10)
+
+    @receiver.on()
+    def broken(event: CallEvent) -> None:
+        raise LookupError("no such order")
+
+    headers, body = signed("retell", samples.retell_payloads()["call_ended"])
+    caplog.set_level(logging.ERROR, logger="callswitch.webhooks")
+    status, _ = await receiver.ahandle("retell", headers, body)
+    assert status == 500
+    (record,) = caplog.records
+    assert record.exc_info is not None
+    assert record.exc_info[0] is LookupError
+    assert "NoneType: None" not in caplog.text
