@@ -42,6 +42,24 @@ def cmd_emulate(ctx: _Context) -> int:
             f"it with --base-url {base_url} or CALLSWITCH_BASE_URL={base_url}"
         )
 
+    # Passed only when given, so the flags need no newer serve() than they use.
+    timers = {
+        key: value
+        for key, value in (
+            ("answer_after", ctx.args.answer_after),
+            ("end_after", ctx.args.end_after),
+        )
+        if value is not None
+    }
+    if timers:
+        from callswitch.emulators._network import check_delay
+
+        for key, value in timers.items():
+            try:
+                check_delay(key, value)
+            except ValueError as exc:
+                flag = "--" + key.replace("_", "-")
+                raise _UsageError(f"{flag} {str(exc).split(' ', 1)[1]}") from None
     target: Any = name
     if ctx.args.webhook_url is not None or ctx.args.duplicate_webhooks:
         import os
@@ -57,6 +75,7 @@ def cmd_emulate(ctx: _Context) -> int:
             )
         target = emulators.create(
             name,
+            **timers,
             webhook_url=ctx.args.webhook_url,
             webhook_secret=secret,
             duplicate_webhooks=ctx.args.duplicate_webhooks,
@@ -64,7 +83,8 @@ def cmd_emulate(ctx: _Context) -> int:
     elif ctx.args.webhook_secret is not None:
         raise _UsageError("--webhook-secret needs --webhook-url (where to send the webhooks)")
     try:
-        serve(target, port=port, ready=ready)
+        # An emulator built here already has its timers; a name gets them from serve().
+        serve(target, port=port, ready=ready, **({} if target is not name else timers))
     except SystemExit as exc:
         # uvicorn exits (code 3) when it cannot bind: another process took the port
         # between the check above and the server's own bind.

@@ -6,6 +6,7 @@ knows no vendor. Three ways to use one::
     from callswitch import emulators
 
     emu = emulators.create("vapi")               # in process, no socket
+    emu = emulators.create("vapi", answer_after=0.1, end_after=5)   # callees answer, hang up
     client = emu.connect()                       # a callswitch.Client wired to it
     call = emu.add_call("ongoing")               # a call in a given state, directly
     emu.add_fault(path="/call/*", status=503)    # the next matching request fails
@@ -61,6 +62,8 @@ __all__ = [
 def create(
     provider: str,
     *,
+    answer_after: float | None = None,
+    end_after: float | None = None,
     webhook_url: str | None = None,
     webhook_secret: str | None = None,
     duplicate_webhooks: int = 0,
@@ -68,21 +71,30 @@ def create(
 ) -> Emulator:
     """A new, empty emulator for ``provider`` (found through its plugin's spec).
 
+    ``answer_after`` / ``end_after`` make it behave like a phone network: a created call
+    is answered (becomes ongoing) ``answer_after`` seconds later and, once ongoing, ends
+    by itself ``end_after`` seconds later, as if the callee hung up
+    (:meth:`Emulator.set_timers`). Without them calls stay where requests and the control
+    API put them.
+
     With ``webhook_url`` the emulator POSTs the vendor's own webhook, signed with
     ``webhook_secret`` the vendor's way, on each change of a call's status (started,
-    ended, analysed where the vendor sends that), from a background thread, at least
-    once (non-2xx answers are retried), plus ``duplicate_webhooks`` extra copies of each
-    (:meth:`Emulator.set_webhooks`). Other ``options`` go to the plugin's factory; every
-    emulator accepts ``api_key=`` (accept only that bearer key; by default any non-empty
-    key is accepted).
+    ended, analysed where the vendor sends that; timer-driven changes too), from a
+    background thread, at least once (non-2xx answers are retried), plus
+    ``duplicate_webhooks`` extra copies of each (:meth:`Emulator.set_webhooks`).
+
+    Other ``options`` go to the plugin's factory; every emulator accepts ``api_key=``
+    (accept only that bearer key; by default any non-empty key is accepted).
     """
+    from callswitch.emulators._network import check_delay
     from callswitch.emulators._webhooks import check_webhook_options
     from callswitch.provider import load_object
     from callswitch.registry import default_registry
 
     # Checked before the plugin is loaded: bad options are the caller's mistake.
+    check_delay("answer_after", answer_after)
+    check_delay("end_after", end_after)
     check_webhook_options(webhook_url, webhook_secret, duplicate_webhooks)
-
     spec = default_registry().get(provider)
     if not spec.emulator:
         raise ConfigurationError(
@@ -99,11 +111,18 @@ def create(
     if webhook_url is not None:
         assert webhook_secret is not None  # check_webhook_options
         app.set_webhooks(webhook_url, webhook_secret, duplicates=duplicate_webhooks)
+    app.set_timers(answer_after=answer_after, end_after=end_after)
     return app
 
 
-def _resolve(provider: str | Emulator) -> Emulator:
-    return provider if isinstance(provider, Emulator) else create(provider)
+def _resolve(
+    provider: str | Emulator, answer_after: float | None = None, end_after: float | None = None
+) -> Emulator:
+    if isinstance(provider, Emulator):
+        if answer_after is not None or end_after is not None:
+            provider.set_timers(answer_after=answer_after, end_after=end_after)
+        return provider
+    return create(provider, answer_after=answer_after, end_after=end_after)
 
 
 def serve(
@@ -112,15 +131,19 @@ def serve(
     port: int = 8123,
     host: str = "127.0.0.1",
     ready: Callable[[str], None] | None = None,
+    answer_after: float | None = None,
+    end_after: float | None = None,
 ) -> None:
     """Serve an emulator on ``host:port`` until interrupted (Ctrl-C).
 
     ``ready`` is called with the base URL once the socket is bound (useful with
-    ``port=0``, which picks a free port).
+    ``port=0``, which picks a free port). ``answer_after`` / ``end_after`` as for
+    :func:`create`.
     """
     from callswitch.emulators._server import serve as _serve
 
-    _serve(_resolve(provider), port=port, host=host, ready=ready)
+    app = _resolve(provider, answer_after=answer_after, end_after=end_after)
+    _serve(app, port=port, host=host, ready=ready)
 
 
 @contextmanager

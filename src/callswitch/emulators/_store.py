@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from callswitch.emulators._errors import CallNotFound
+from callswitch.emulators._network import PhoneNetwork, check_delay
 
 __all__ = ["NEUTRAL_STATUSES", "CallStore", "StatusHook", "check_status"]
 
@@ -37,21 +38,48 @@ def check_status(status: object) -> None:
 class CallStore:
     """Call records by id, and the vendor's state machine over them.
 
-    Every status change goes through the vendor's :meth:`apply_status`, which is wrapped
-    when a subclass is defined so that each change of the vendor status is announced to
-    the hooks added with :meth:`add_status_hook` (webhooks, timers...), however it came
-    about: a vendor request, the control API, :meth:`add_call` or a timer.
+    Every status change goes through the vendor's :meth:`apply_status`; the store notes
+    each one (a subclass's ``apply_status`` is wrapped when the class is defined), which
+    is how :meth:`set_timers` knows since when a call has been queued or ongoing.
+    The status hooks added with :meth:`add_status_hook` (webhooks...) hear of each change
+    of the vendor status, however it came about: a vendor request, the control API,
+    :meth:`add_call` or a timer.
     """
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.calls: dict[str, dict[str, Any]] = {}
+        self._network = PhoneNetwork()
         self._status_hooks: list[StatusHook] = []
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "apply_status" in cls.__dict__:
-            cls.apply_status = _announcing(cls.__dict__["apply_status"])  # type: ignore[method-assign]
+            cls.apply_status = _noting(cls.__dict__["apply_status"])  # type: ignore[method-assign]
+
+    # -- the phone network --------------------------------------------------------------
+    def set_timers(
+        self, *, answer_after: float | None = None, end_after: float | None = None
+    ) -> None:
+        """Behave like a phone network: answer a queued call after ``answer_after``
+        seconds, and end an ongoing call ``end_after`` seconds after it became ongoing
+        (the callee hangs up). None (the default) turns that timer off."""
+        answer = check_delay("answer_after", answer_after)
+        end = check_delay("end_after", end_after)
+        with self.lock:
+            self.tick()
+            self._network.answer_after = answer
+            self._network.end_after = end
+
+    @property
+    def timers(self) -> tuple[float | None, float | None]:
+        """``(answer_after, end_after)``, as :meth:`set_timers` left them."""
+        return self._network.answer_after, self._network.end_after
+
+    def tick(self) -> None:
+        """Apply the timers' transitions that are due now (also done on every request)."""
+        with self.lock:
+            self._network.advance(self.calls, self.now(), self.apply_status)
 
     def add_status_hook(self, hook: StatusHook) -> None:
         """Call ``hook(record, before, after)`` after each change of a call's status."""
@@ -104,12 +132,14 @@ class CallStore:
         record = self.new_call(status, fields)
         with self.lock:
             self.calls[self.call_id(record)] = record
+            self.tick()
             return copy.deepcopy(record)
 
     def set_status(self, call_id: str, status: str) -> dict[str, Any]:
         """Move a stored call to neutral ``status``; returns a copy of the record."""
         check_status(status)
         with self.lock:
+            self.tick()
             call = self.find(call_id)
             self.apply_status(call, status)
             return copy.deepcopy(call)
@@ -117,6 +147,7 @@ class CallStore:
     def get_call(self, call_id: str) -> dict[str, Any]:
         """A copy of a stored record, as the vendor would return it."""
         with self.lock:
+            self.tick()
             return copy.deepcopy(self.find(call_id))
 
     # -- helpers for vendor handlers ----------------------------------------------------
@@ -136,13 +167,15 @@ class CallStore:
         return time.time()
 
 
-def _announcing(apply_status: Callable[..., None]) -> Callable[..., None]:
-    """``apply_status`` that tells the store's hooks when the vendor status changed."""
+def _noting(apply_status: Callable[..., None]) -> Callable[..., None]:
+    """``apply_status`` that also tells the phone network about the move and, when the
+    vendor status changed, the status hooks."""
 
     @functools.wraps(apply_status)
     def wrapper(self: CallStore, call: dict[str, Any], status: str) -> None:
         before = self.vendor_status(call)
         apply_status(self, call, status)
+        self._network.moved(self.call_id(call), status, self.now())
         after = self.vendor_status(call)
         if after != before:
             self.status_changed(call, before, after)
