@@ -303,3 +303,35 @@ def test_docs_example_runs_against_a_receiver_on_uvicorn() -> None:
         namespace["RECEIVER_URL"] = f"{base}/vapi"
         exec(compile("emu = emulators.create(" + tail, str(doc), "exec"), namespace)  # noqa: S102
     assert namespace["seen"] == ["call.started", "call.status_changed", "call.ended"]
+
+
+@pytest.mark.parametrize("provider", sorted(EXPECTED))
+def test_whole_call_with_timers_reaches_a_uvicorn_receiver_once(provider: str) -> None:
+    """Timers answer and hang up a created call; the Receiver on a socket sees started and
+    ended exactly once each although every webhook is sent three times."""
+    receiver = Receiver(secrets={provider: SECRET}, store=MemoryStore())
+    seen: list[EventType] = []
+    receiver.on()(lambda event: seen.append(event.type))
+    with _served(receiver) as base:
+        emu = emulators.create(
+            provider,
+            answer_after=0.05,
+            end_after=0.2,
+            webhook_url=f"{base}/{provider}",
+            webhook_secret=SECRET,
+            duplicate_webhooks=2,
+        )
+        try:
+            call_id = emu.call_id(emu.add_call("queued"))
+            client = emu.connect()
+            ended = client.calls.wait(call_id, {"ended", "failed"}, timeout=10, poll_interval=0.01)
+            assert emu.wait_webhooks(20)
+            log = emu.webhook_log
+        finally:
+            emu.close()
+    assert ended.status == "ended"
+    assert seen.count(EventType.CALL_STARTED) == 1
+    assert seen.count(EventType.CALL_ENDED) == 1
+    assert seen.index(EventType.CALL_STARTED) < seen.index(EventType.CALL_ENDED)
+    assert len(log) == 3 * len(EXPECTED[provider])
+    assert all(d.delivered for d in log)
