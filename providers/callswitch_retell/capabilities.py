@@ -182,4 +182,4 @@ _ROWS: tuple[Support, ...] = (
     ),
 )
 
-CAPABILITIES = Capabilities(NAME, _ROWS)
+CAPABILITIES = Capabilities(NAME, _ROWS, idempotent_create=True)
