@@ -115,6 +115,10 @@ class Settings:
     timeout: Timeouts = Timeouts()
     max_retries: int = DEFAULT_MAX_RETRIES
     on_unsupported: OnUnsupported = "error"
+    #: True when the user chose ``timeout`` (``connect(timeout=)`` or ``callswitch.toml``):
+    #: it then bounds every request. False: each operation's default applies where the
+    #: adapter declares one (``Adapter.default_timeouts``), else ``timeout``.
+    timeout_set: bool = False
 
 
 def load_file_config(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
@@ -296,7 +300,8 @@ def resolve_settings(
     if policy not in ("error", "drop"):
         raise ConfigurationError(f'on_unsupported must be "error" or "drop", got {policy!r}')
 
-    timeouts = Timeouts.coerce(_pick(timeout, per_provider.get("timeout"), file_cfg.get("timeout")))
+    chosen_timeout = _pick(timeout, per_provider.get("timeout"), file_cfg.get("timeout"))
+    timeouts = Timeouts.coerce(chosen_timeout)
     return Settings(
         provider=name,
         api_key=Secret(key_value),
@@ -304,4 +309,5 @@ def resolve_settings(
         timeout=timeouts,
         max_retries=retries,
         on_unsupported=policy,
+        timeout_set=chosen_timeout is not None,
     )
