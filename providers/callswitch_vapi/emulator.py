@@ -60,7 +60,7 @@ _PHONE_QUERY = frozenset({"limit", *_TIME_FILTERS})
 _CONTROLS = ("mute-assistant", "unmute-assistant", "say-first-message")
 _GREETING = "Hello, this is the assistant. How can I help you today?"
 _REPLY = "Hi, I'm calling about my order."
-_CONTROL_PATH = re.compile(r"^/live/[^/]+/control$")
+_CONTROL_PATH = re.compile(r"/live/[^/]+/control\Z")
 
 
 class _HttpError(Exception):
