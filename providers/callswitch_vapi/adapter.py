@@ -128,6 +128,9 @@ class VapiAdapter(Adapter):
     name = PROVIDER
     #: GET /call defaults to 100 items (SDK docstring).
     default_page_size = 100
+    #: Control URLs are on vapi.ai (https://docs.vapi.ai/calls/call-dynamic-transfers shows
+    #: ``https://phone-call-websocket.aws-us-west-2-backend-production1.vapi.ai/...``).
+    trusted_hosts = ("vapi.ai",)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

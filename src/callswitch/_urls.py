@@ -55,8 +55,10 @@ def _plain_host(url: httpx.URL) -> str | None:
     return host
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
+def _is_local(host: str) -> bool:
+    """This machine (loopback), or a name that resolves nowhere (``.invalid``, RFC 2606:
+    the emulators' in-process transports use it), so plain http sends nothing abroad."""
+    if host in ("localhost", "invalid") or host.endswith((".localhost", ".invalid")):
         return True
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
@@ -86,7 +88,7 @@ def check_base_url(url: object, *, allow_insecure_http: bool = False) -> str:
             "adds each request's path to it, which would land inside the query; pass the "
             "scheme, host and path prefix only, e.g. https://api.example.com/v1"
         )
-    if parsed.scheme == "http" and not allow_insecure_http and not _is_loopback(parsed.host):
+    if parsed.scheme == "http" and not allow_insecure_http and not _is_local(parsed.host):
         raise ConfigurationError(
             f"base_url {url!r} is plain http:// to {parsed.host}, which would send the API "
             "key in clear text; use https://, or pass allow_insecure_http=True to connect() "

@@ -95,8 +95,8 @@ def check_idempotency_key(provider: str, key: object) -> str:
         raise InvalidRequestError(
             f"{where} must be 1 to {IDEMPOTENCY_KEY_MAX} visible ASCII characters (letters, "
             "digits, punctuation; no spaces, line breaks, control or non-ASCII characters), "
-            f"got {len(key)} characters; a UUID (uuid.uuid4().hex) is a good key. "
-            "Nothing was sent"
+            f"got {len(key)} characters; a UUID (uuid.uuid4().hex) is a good key, or leave it "
+            "out and callswitch generates one per call. Nothing was sent"
         )
     return key
 
@@ -145,6 +145,10 @@ class Adapter:
     name: ClassVar[str]
     #: Page size used by ``calls.list`` when the caller does not ask for fewer.
     default_page_size: ClassVar[int] = 100
+    #: Domains (each with its subdomains) that absolute URLs in this vendor's answers, such
+    #: as a live-control URL, may point at over https. Any other absolute URL is refused
+    #: unless it has the client's ``base_url`` origin or is on a ``control_hosts`` host.
+    trusted_hosts: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, capabilities: Capabilities) -> None:
         self.capabilities = capabilities
