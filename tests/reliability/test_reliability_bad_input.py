@@ -450,7 +450,8 @@ CREATE_CASES = [
     ),
     Case(
         "vapi option clashes",
-        _phone(provider_options={"vapi": {"customer": {}}}),
+        # A real clash: customer.number is to_number; an empty object would merge harmlessly.
+        _phone(provider_options={"vapi": {"customer": {"number": "+14155550999"}}}),
         InvalidRequestError,
         r"set it through the neutral field",
         ("vapi",),
@@ -505,10 +506,10 @@ CREATE_CASES = [
         ("truedy",),
     ),
     Case(
-        "truedy create_web",
-        lambda c: c.calls.create_web(agent_id="a"),
-        UnsupportedCapabilityError,
-        r"Check client\.supports",
+        "truedy create_web metadata",
+        lambda c: c.calls.create_web(agent_id="a", metadata={"k": 1}),
+        InvalidRequestError,
+        r"will not send metadata: pass variables=",
         ("truedy",),
     ),
 ]
