@@ -164,3 +164,35 @@ def test_redact_url_never_shows_user_info() -> None:
 
     assert _redact_url("https://user:pw@ctl.vapi.ai:8443/x") == "https://ctl.vapi.ai:8443/..."
     assert "pw" not in _redact_url("https://user:pw@ctl.vapi.ai/x")
+
+
+def test_a_record_of_another_call_does_not_plant_a_control_url() -> None:
+    """GET /call/c1 answering c2's record, or a create answering with c1's id, names no
+    control URL for c1: live control reads c1 itself."""
+    gets: list[str] = []
+    planted = "https://planted.vapi.ai/c1/control"
+    real = "https://real.vapi.ai/c1/control"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            gets.append(request.url.path)
+            record_id = "c2" if len(gets) == 1 else "c1"
+            url = planted if record_id == "c2" else real
+            return httpx.Response(
+                200, json={"id": record_id, "status": "in-progress", "monitor": {"controlUrl": url}}
+            )
+        if request.url.path == "/call":
+            return httpx.Response(
+                201,
+                json={"id": "c1", "status": "queued", "monitor": {"controlUrl": planted}},
+            )
+        posted.append(str(request.url))
+        return httpx.Response(200, json={})
+
+    posted: list[str] = []
+    http = httpx.Client(transport=httpx.MockTransport(handler))
+    client = callswitch.connect("vapi", api_key="k", http_client=http)
+    client.calls.create_phone(to_number="+14155550123", from_number="pn_1", agent_id="a1")
+    client.calls.get("c1")  # answers c2's record
+    client.calls.end("c1")
+    assert posted == [real]
