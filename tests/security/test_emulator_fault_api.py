@@ -12,7 +12,7 @@ import pytest
 
 from callswitch import emulators
 from callswitch.emulators import Emulator
-from callswitch.emulators._requestlog import MAX_BODY_BYTES, MAX_ENTRIES
+from callswitch.emulators._requestlog import MAX_BODY_BYTES, MAX_LOG_BYTES
 
 
 @pytest.fixture
@@ -69,11 +69,15 @@ def test_good_faults_still_queue(emu: tuple[Emulator, httpx.Client]) -> None:
 
 
 def test_request_log_is_bounded(emu: tuple[Emulator, httpx.Client]) -> None:
+    """1 MB bodies: each is cut to MAX_BODY_BYTES, and the log keeps at most
+    MAX_LOG_BYTES of bodies (the oldest entries go)."""
     app, http = emu
-    big = b"x" * (MAX_BODY_BYTES * 4)
-    for _ in range(MAX_ENTRIES + 20):
+    big = b"x" * (1024 * 1024)
+    sent = MAX_LOG_BYTES // MAX_BODY_BYTES + 20
+    for _ in range(sent):
         http.post("/v2/get-call/none", content=big)
     log = app.requests
-    assert len(log) == MAX_ENTRIES
+    assert len(log) < sent
     assert all(len(entry["body"]) <= MAX_BODY_BYTES for entry in log)
+    assert sum(len(entry["body"]) for entry in log) <= MAX_LOG_BYTES
     assert log[-1]["body_truncated"] is True

@@ -10,14 +10,16 @@ from collections import deque
 from collections.abc import Collection, MutableMapping
 from typing import Any
 
-__all__ = ["MAX_BODY_BYTES", "MAX_ENTRIES", "RequestLog"]
+__all__ = ["MAX_BODY_BYTES", "MAX_ENTRIES", "MAX_LOG_BYTES", "RequestLog"]
 
-#: Requests kept, newest; older ones are dropped (a long soak would otherwise grow the
-#: log without bound: 300 requests of 1 MB took the process from 48 to 910 MB).
-MAX_ENTRIES = 1000
+#: Requests kept, newest; older ones are dropped (unbounded, 300 requests of 1 MB took
+#: the process from 48 to 910 MB).
+MAX_ENTRIES = 10_000
+#: Body bytes kept over all entries; the oldest entries go first past it.
+MAX_LOG_BYTES = 32 * 1024 * 1024
 #: Bytes of each request body kept (and parsed as JSON); a longer body is cut, marked
 #: ``"body_truncated": true``, and its ``json`` is null.
-MAX_BODY_BYTES = 64 * 1024
+MAX_BODY_BYTES = 256 * 1024
 
 
 class RequestLog:
@@ -25,7 +27,9 @@ class RequestLog:
 
     def __init__(self, lock: threading.RLock) -> None:
         self._lock = lock
-        self._entries: deque[dict[str, Any]] = deque(maxlen=MAX_ENTRIES)
+        self._entries: deque[dict[str, Any]] = deque()
+        self._sizes: deque[int] = deque()  # body bytes of each entry, in step with it
+        self._bytes = 0
 
     def record(
         self, scope: MutableMapping[str, Any], body: bytes, secret_headers: Collection[str]
@@ -60,6 +64,11 @@ class RequestLog:
         }
         with self._lock:
             self._entries.append(entry)
+            self._sizes.append(len(body))
+            self._bytes += len(body)
+            while len(self._entries) > MAX_ENTRIES or self._bytes > MAX_LOG_BYTES:
+                self._entries.popleft()
+                self._bytes -= self._sizes.popleft()
         return entry
 
     def entries(self) -> list[dict[str, Any]]:
@@ -69,3 +78,5 @@ class RequestLog:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._sizes.clear()
+            self._bytes = 0
