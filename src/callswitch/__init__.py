@@ -92,6 +92,8 @@ def _resolve(
     timeout: float | Timeouts | None,
     max_retries: int | None,
     on_unsupported: OnUnsupported | None,
+    agent_id: str | None = None,
+    from_number: str | None = None,
 ) -> tuple[ProviderSpec, Settings]:
     """The provider's spec and the client settings, from arguments, environment and file."""
     file_config = _config.load_file_config()
@@ -107,6 +109,9 @@ def _resolve(
         default_base_url=spec.default_base_url,
         api_key_env=spec.api_key_env,
         file_config=file_config,
+        agent_id=agent_id,
+        from_number=from_number,
+        env_prefix=spec.env_prefix,
     )
     return spec, settings
 
@@ -120,6 +125,8 @@ def connect(
     max_retries: int | None = None,
     on_unsupported: OnUnsupported | None = None,
     http_client: httpx.Client | None = None,
+    agent_id: str | None = None,
+    from_number: str | None = None,
 ) -> Client:
     """A synchronous client for ``provider``.
 
@@ -129,8 +136,15 @@ def connect(
     that needs a missing capability) or ``"drop"`` (send the rest, report the dropped
     part). ``http_client`` is your own ``httpx.Client`` (proxies, transports, limits);
     callswitch does not close it.
+
+    ``agent_id`` and ``from_number`` are defaults for creates that leave them out; when not
+    passed they come from ``<PROVIDER>_AGENT_ID`` / ``<PROVIDER>_FROM_NUMBER`` (e.g.
+    ``VAPI_AGENT_ID``), then from ``[providers.<name>]`` in ``callswitch.toml``. A create's
+    own argument always wins.
     """
-    spec, settings = _resolve(provider, api_key, base_url, timeout, max_retries, on_unsupported)
+    spec, settings = _resolve(
+        provider, api_key, base_url, timeout, max_retries, on_unsupported, agent_id, from_number
+    )
     return Client.from_spec(spec, settings, http_client)
 
 
@@ -143,9 +157,13 @@ def connect_async(
     max_retries: int | None = None,
     on_unsupported: OnUnsupported | None = None,
     http_client: httpx.AsyncClient | None = None,
+    agent_id: str | None = None,
+    from_number: str | None = None,
 ) -> AsyncClient:
     """Like :func:`connect`, for asyncio: the same surface, awaitable."""
-    spec, settings = _resolve(provider, api_key, base_url, timeout, max_retries, on_unsupported)
+    spec, settings = _resolve(
+        provider, api_key, base_url, timeout, max_retries, on_unsupported, agent_id, from_number
+    )
     return AsyncClient.from_spec(spec, settings, http_client)
 
 
