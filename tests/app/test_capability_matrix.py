@@ -16,7 +16,7 @@ Y, N = True, False
 
 #: capability: (retell, truedy, vapi), with the vendors.md fact behind each non-obvious cell.
 EXPECTED: dict[str, tuple[bool, bool, bool]] = {
-    "create.metadata": (Y, Y, N),  # Truedy POST /calls documents no metadata
+    "create.metadata": (Y, N, Y),  # Truedy POST /calls documents no metadata
     "create.variables": (Y, Y, Y),
     "list.status": (Y, Y, Y),  # filtered by callswitch where the vendor cannot
     "list.agent_id": (Y, Y, Y),
