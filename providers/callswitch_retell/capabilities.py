@@ -226,4 +226,4 @@ _ROWS: tuple[Support, ...] = (
     ),
 )
 
-CAPABILITIES = Capabilities(NAME, _ROWS)
+CAPABILITIES = Capabilities(NAME, _ROWS, idempotent_create=True)

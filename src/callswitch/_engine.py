@@ -17,6 +17,7 @@ from typing import Any, TypeAlias, TypeVar
 import attrs
 import httpx
 
+from callswitch import _observe
 from callswitch._redact import _hide_credential_url, _redact_url, _sending_secret_url
 from callswitch._retry import RetryPolicy, never_sent, requested_wait
 from callswitch._version import __version__
@@ -101,17 +102,29 @@ class _Engine:
         A failed request's error is thrown into the plan, so a multi-step plan can say
         what it had done before; a plan that does not catch it re-raises it.
         """
+        watch: _observe._Operation | None = None  # set when a plugin observes (rarely)
         try:
             request = next(plan) if first is None else first
+            if _observe.relay is not None:
+                watch = _observe._Operation(self.spec.name, request.operation)
             while True:
-                outcome = yield from self._attempts(request, retry, timeout)
+                attempts = self._attempts(request, retry, timeout)
+                if watch is not None:
+                    attempts = watch.watch(request.method, self.shown_url(request), attempts)
+                outcome = yield from attempts
                 if isinstance(outcome, Response):
                     request = plan.send(outcome)
                 else:
                     request = plan.throw(outcome)
         except StopIteration as stop:
             result: T = stop.value
+            if watch is not None:
+                watch.finished(result)
             return result
+        except BaseException as exc:
+            if watch is not None:
+                watch.failed(exc)
+            raise
         finally:
             plan.close()
 

@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
+from callswitch import _observe
 from callswitch._kit import LIST_FILTERS, ListFilters, list_filters
 from callswitch.capabilities import (
     CREATE_FIELDS,
@@ -42,7 +43,9 @@ class _Policy:
     def require(self, capability: Capability) -> None:
         if capability in self._lacking:
             row = self.capabilities[capability]
-            raise UnsupportedCapabilityError(self.spec.name, (capability.value,), row.note)
+            error = UnsupportedCapabilityError(self.spec.name, (capability.value,), row.note)
+            _observe.refused(self.spec.name, capability.value, error, (capability.value,))
+            raise error
 
     def split_fields(
         self,
@@ -80,7 +83,9 @@ class _Policy:
                     f"{', '.join(privacy)} changes what is kept about the caller, so it is "
                     'never dropped, even with on_unsupported="drop".'
                 )
-            raise UnsupportedCapabilityError(self.spec.name, names, f"{detail} ({notes})".strip())
+            error = UnsupportedCapabilityError(self.spec.name, names, f"{detail} ({notes})".strip())
+            _observe.refused(self.spec.name, operation.value, error, names)
+            raise error
         gone = {n for n in requested if fields[n] in missing}
         # A field that qualifies a dropped one (a trigger for dropped context) goes too.
         along = tuple(n for n in requested if n not in gone and QUALIFIES.get(n) in gone)
@@ -98,11 +103,11 @@ class _Policy:
             UnsupportedCapabilityWarning,
             stacklevel=4,
         )
+        if not kept:  # nothing is sent: the engine never sees this operation
+            _observe.dropped_all(self.spec.name, operation.value, names + also)
         return kept, names + also
 
-    def create_fields(
-        self, operation: Capability, values: Mapping[str, Any]
-    ) -> dict[str, Any]:
+    def create_fields(self, operation: Capability, values: Mapping[str, Any]) -> dict[str, Any]:
         """Apply the unsupported-field policy to a create's optional arguments
         (``metadata``, ``variables``): with ``"error"`` refuse one the provider lacks,
         with ``"drop"`` set it to ``None`` and warn naming what was dropped."""
@@ -148,8 +153,10 @@ class _Policy:
     def missing_message(self, operation: Capability, key: str) -> str:
         name, term = self.spec.name, self.spec.agent_term
         what = (
-            f"an {term}" if term[:1] in "aeiou" else f"a {term}"
-        ) if key == "agent_id" else "a number to call from"
+            (f"an {term}" if term[:1] in "aeiou" else f"a {term}")
+            if key == "agent_id"
+            else "a number to call from"
+        )
         example = "agent_id='...'" if key == "agent_id" else "from_number='+14155550100'"
         return (
             f"{name.capitalize()} needs {what} for {operation.value}: pass {example}, set "

@@ -10,7 +10,6 @@ client turns those steps into IO in a few lines: ``Client`` with ``httpx.Client`
 
 from __future__ import annotations
 
-import inspect
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +20,7 @@ import httpx
 from callswitch._engine import Reply, _Engine, _Send
 from callswitch._retry import RetryPolicy
 from callswitch._tls import _shared_ssl_context
+from callswitch._wait import sleep_async
 from callswitch.calls import AsyncCalls, Calls
 from callswitch.capabilities import Capabilities, Capability
 from callswitch.config import Settings, Timeouts
@@ -303,7 +303,7 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
                     except httpx.TransportError as exc:
                         reply = exc
                 else:
-                    await _async_sleep(self._retry.sleep, step)
+                    await sleep_async(self._retry.sleep, step)
                     reply = None
         except StopIteration as stop:
             result: T = stop.value
@@ -311,14 +311,3 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         except BaseException:
             steps.close()  # the plan is closed too (its finally blocks run)
             raise
-
-
-async def _async_sleep(sleep: Callable[[float], object] | None, seconds: float) -> None:
-    if sleep is None:
-        import anyio  # only when a retry waits: not every application needs it loaded
-
-        await anyio.sleep(seconds)
-        return
-    waited = sleep(seconds)
-    if inspect.isawaitable(waited):
-        await waited

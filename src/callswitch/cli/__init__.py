@@ -23,10 +23,15 @@ from typing import TYPE_CHECKING, TextIO
 
 from callswitch.cli._calls import (
     cmd_calls_control,
+    cmd_calls_create,
+    cmd_calls_delete,
+    cmd_calls_end,
     cmd_calls_get,
     cmd_calls_list,
     cmd_calls_update,
+    cmd_calls_wait,
 )
+from callswitch.cli._campaign import cmd_campaign_run, cmd_campaign_status
 from callswitch.cli._catalog import (
     MARKDOWN_HEADER,
     capabilities_markdown,
@@ -71,6 +76,12 @@ _COMMANDS: dict[tuple[str, str | None], Callable[[_Context], int]] = {
     ("calls", "list"): cmd_calls_list,
     ("calls", "update"): cmd_calls_update,
     ("calls", "control"): cmd_calls_control,
+    ("calls", "create"): cmd_calls_create,
+    ("calls", "end"): cmd_calls_end,
+    ("calls", "delete"): cmd_calls_delete,
+    ("calls", "wait"): cmd_calls_wait,
+    ("campaign", "run"): cmd_campaign_run,
+    ("campaign", "status"): cmd_campaign_status,
     ("emulate", None): cmd_emulate,
     ("demo", None): cmd_demo,
 }
@@ -110,14 +121,15 @@ def run(
     except SystemExit as exc:  # --help, --version, or a usage error argparse printed
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     out = _Output(out_stream, err_stream, bool(args.json))
-    command = _COMMANDS[(args.command, getattr(args, "calls_command", None))]
+    action = getattr(args, "calls_command", None) or getattr(args, "campaign_command", None)
+    command = _COMMANDS[(args.command, action)]
     try:
         return command(_Context(args, out, http_client))
     except (CallswitchError, _UsageError) as exc:
         from callswitch.errors import UnsupportedCapabilityError
 
         message = " ".join(str(exc).split()) or type(exc).__name__
-        if isinstance(exc, UnsupportedCapabilityError):
+        if isinstance(exc, UnsupportedCapabilityError) and hasattr(args, "drop_unsupported"):
             message += " On the command line, --drop-unsupported sends the supported part."
         err_stream.write(f"callswitch: error: {message}\n")
         return _exit_code(exc)
