@@ -101,6 +101,8 @@ def _resolve(
     on_unsupported: OnUnsupported | None,
     control_hosts: Any = None,
     allow_insecure_http: bool = False,
+    agent_id: str | None = None,
+    from_number: str | None = None,
 ) -> tuple[ProviderSpec, Settings]:
     """The provider's spec and the client settings, from arguments, environment and file."""
     if _os.environ.get("CALLSWITCH_OTEL", "").lower() in ("1", "true", "yes", "on"):
@@ -120,6 +122,9 @@ def _resolve(
         file_config=file_config,
         control_hosts=control_hosts,
         allow_insecure_http=allow_insecure_http,
+        agent_id=agent_id,
+        from_number=from_number,
+        env_prefix=spec.env_prefix,
     )
     return spec, settings
 
@@ -135,6 +140,8 @@ def connect(
     http_client: httpx.Client | None = None,
     control_hosts: list[str] | tuple[str, ...] | None = None,
     allow_insecure_http: bool = False,
+    agent_id: str | None = None,
+    from_number: str | None = None,
 ) -> Client:
     """A synchronous client for ``provider``.
 
@@ -149,6 +156,11 @@ def connect(
     as Vapi's control URLs, may point at besides the vendor's own domains and
     ``base_url``'s origin; any other such URL is refused. ``base_url`` must be https://
     unless it is on this machine (127.0.0.1, localhost) or ``allow_insecure_http=True``.
+
+    ``agent_id`` and ``from_number`` are defaults for creates that leave them out; when not
+    passed they come from ``<PROVIDER>_AGENT_ID`` / ``<PROVIDER>_FROM_NUMBER`` (e.g.
+    ``VAPI_AGENT_ID``), then from ``[providers.<name>]`` in ``callswitch.toml``. A create's
+    own argument always wins.
     """
     api_key = _config.as_secret(api_key)  # no frame holds the plain key from here on
     spec, settings = _resolve(
@@ -160,6 +172,8 @@ def connect(
         on_unsupported,
         control_hosts,
         allow_insecure_http,
+        agent_id,
+        from_number,
     )
     return Client.from_spec(spec, settings, http_client)
 
@@ -175,6 +189,8 @@ def connect_async(
     http_client: httpx.AsyncClient | None = None,
     control_hosts: list[str] | tuple[str, ...] | None = None,
     allow_insecure_http: bool = False,
+    agent_id: str | None = None,
+    from_number: str | None = None,
 ) -> AsyncClient:
     """Like :func:`connect`, for asyncio: the same surface, awaitable."""
     api_key = _config.as_secret(api_key)  # no frame holds the plain key from here on
@@ -187,6 +203,8 @@ def connect_async(
         on_unsupported,
         control_hosts,
         allow_insecure_http,
+        agent_id,
+        from_number,
     )
     return AsyncClient.from_spec(spec, settings, http_client)
 

@@ -11,6 +11,12 @@
     [providers.vapi]             # per-provider settings, all optional
     base_url = "http://127.0.0.1:8123"
     api_key_env = "MY_VAPI_KEY"  # read the key from another variable
+    agent_id = "asst_..."        # the default agent (Vapi: assistant) for creates
+    from_number = "+14155550100" # the default caller id for phone calls
+
+``agent_id`` and ``from_number`` can also come from ``connect()`` or from
+``<PROVIDER>_AGENT_ID`` / ``<PROVIDER>_FROM_NUMBER`` (``VAPI_AGENT_ID``, ...). A create's own
+argument beats ``connect()``, which beats the environment, which beats the file.
 
 Any other key, at the top or in a provider's table, is refused with the list of known
 keys (:func:`check_file_config`), so that a typo cannot be silently ignored.
@@ -39,6 +45,7 @@ __all__ = [
     "check_file_config",
     "choose_provider",
     "load_file_config",
+    "resolve_defaults",
     "resolve_settings",
     "routing_names",
 ]
@@ -169,6 +176,9 @@ class Settings:
     #: as Vapi's control URLs, may point at over https, besides the vendor's own domains
     #: and ``base_url``'s origin (:mod:`callswitch._urls`).
     control_hosts: tuple[str, ...] = ()
+    #: Defaults for creates that leave them out (see :func:`resolve_defaults`).
+    agent_id: str | None = None
+    from_number: str | None = None
 
 
 def load_file_config(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
@@ -193,7 +203,15 @@ def load_file_config(path: str | os.PathLike[str] | None = None) -> dict[str, An
 #: The keys ``callswitch.toml`` may hold at the top level.
 FILE_KEYS = ("provider", "timeout", "max_retries", "on_unsupported", "providers", "routing")
 #: The keys a ``[providers.<name>]`` table may hold.
-PROVIDER_KEYS = ("base_url", "api_key_env", "timeout", "max_retries", "on_unsupported")
+PROVIDER_KEYS = (
+    "base_url",
+    "api_key_env",
+    "timeout",
+    "max_retries",
+    "on_unsupported",
+    "agent_id",
+    "from_number",
+)
 
 
 def check_file_config(data: Mapping[str, Any], source: str = "callswitch.toml") -> None:
@@ -290,6 +308,9 @@ def resolve_settings(
     file_config: Mapping[str, Any],
     control_hosts: Any = None,
     allow_insecure_http: bool = False,
+    agent_id: str | None = None,
+    from_number: str | None = None,
+    env_prefix: str | None = None,
 ) -> Settings:
     """Merge arguments, environment and file into :class:`Settings` for provider ``name``.
 
@@ -355,6 +376,13 @@ def resolve_settings(
 
     chosen_timeout = _pick(timeout, per_provider.get("timeout"), file_cfg.get("timeout"))
     timeouts = Timeouts.coerce(chosen_timeout)
+    defaults = resolve_defaults(
+        name,
+        env_prefix or name.upper().replace("-", "_"),
+        per_provider,
+        agent_id=agent_id,
+        from_number=from_number,
+    )
     return Settings(
         provider=name,
         api_key=key,
@@ -364,6 +392,8 @@ def resolve_settings(
         on_unsupported=policy,
         timeout_set=chosen_timeout is not None,
         control_hosts=check_control_hosts(control_hosts),
+        agent_id=defaults["agent_id"],
+        from_number=defaults["from_number"],
     )
 
 
@@ -375,3 +405,25 @@ def _stripped(key: Secret) -> Secret:
 def _header_safe(key: Secret) -> bool:
     """True if every character of the key is visible ASCII (what a header may carry)."""
     return all("!" <= char <= "~" for char in key.get_secret_value())
+
+
+def resolve_defaults(
+    name: str,
+    env_prefix: str,
+    per_provider: Mapping[str, Any],
+    **given: str | None,
+) -> dict[str, str | None]:
+    """The create defaults (``agent_id``, ``from_number``) for provider ``name``:
+    ``connect()`` argument, else ``<PREFIX>_AGENT_ID`` / ``<PREFIX>_FROM_NUMBER``, else the
+    ``[providers.<name>]`` table. A value that is not a non-empty string is refused."""
+    chosen: dict[str, str | None] = {}
+    for key in ("agent_id", "from_number"):
+        variable = f"{env_prefix}_{key.upper()}"
+        value = _pick(given.get(key), os.environ.get(variable) or None, per_provider.get(key))
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise ConfigurationError(
+                f"{key} for {name} must be a non-empty string (from {key}= in connect(), "
+                f"{variable}, or {key} under [providers.{name}]); got {value!r}"
+            )
+        chosen[key] = value.strip() if isinstance(value, str) else None
+    return chosen

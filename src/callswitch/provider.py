@@ -40,6 +40,7 @@ from callswitch.models import (
 )
 
 __all__ = [
+    "CREATE_DEFAULTS",
     "HOOK_API_VERSION",
     "Adapter",
     "ErrorDetails",
@@ -224,12 +225,47 @@ class Adapter:
         return cls(details.message, **common)
 
 
+#: The create arguments a provider may require (and the settings that supply defaults).
+CREATE_DEFAULTS = ("agent_id", "from_number")
+
+
+def _to_requires(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``{"calls.create_phone": ("from_number",)}`` (or its pairs) -> a hashable, checked
+    form."""
+    try:
+        value = dict(value)
+    except (TypeError, ValueError):
+        raise ConfigurationError(
+            "create_requires must map an operation to argument names"
+        ) from None
+    pairs: list[tuple[str, tuple[str, ...]]] = []
+    for operation, names in value.items():
+        if operation not in ("calls.create_phone", "calls.create_web"):
+            raise ConfigurationError(
+                f"create_requires names {operation!r}; only calls.create_phone and "
+                "calls.create_web can require arguments"
+            )
+        checked = tuple(names)
+        unknown = [n for n in checked if n not in CREATE_DEFAULTS]
+        if unknown:
+            raise ConfigurationError(
+                f"create_requires[{operation!r}] names {', '.join(map(repr, unknown))}; "
+                f"only {', '.join(CREATE_DEFAULTS)} can be required"
+            )
+        pairs.append((operation, checked))
+    return tuple(pairs)
+
+
 @attrs.frozen
 class ProviderSpec:
     """A provider, as a plugin registers it.
 
     ``adapter``, ``emulator`` and ``webhooks`` are ``"module:attribute"`` strings, imported
     on first use. ``api_key_env`` is the environment variable holding the key.
+    ``create_requires`` declares which create arguments the vendor needs
+    (``{"calls.create_phone": ("from_number",)}``): the client fills them from the
+    configured defaults, and refuses a create that still lacks one before sending.
+    ``agent_term`` is the vendor's word for an agent ("assistant"), used in messages.
     """
 
     name: str
@@ -241,6 +277,10 @@ class ProviderSpec:
     webhooks: str | None = None
     description: str = ""
     hook_api_version: int = HOOK_API_VERSION
+    create_requires: tuple[tuple[str, tuple[str, ...]], ...] = attrs.field(
+        default=(), converter=_to_requires
+    )
+    agent_term: str = "agent"
     #: Filled by the registry: the distribution and version that provided the plugin.
     package: str = ""
     version: str = ""
@@ -261,6 +301,15 @@ class ProviderSpec:
                 f"{self.hook_api_version}, this callswitch has {HOOK_API_VERSION}; "
                 "upgrade callswitch"
             )
+
+    def requires(self, operation: str) -> tuple[str, ...]:
+        """The create arguments ``operation`` needs (``()`` when none)."""
+        return dict(self.create_requires).get(operation, ())
+
+    @property
+    def env_prefix(self) -> str:
+        """The prefix of the provider's setting variables: ``VAPI`` in ``VAPI_AGENT_ID``."""
+        return self.name.upper().replace("-", "_")
 
     def load_adapter(self) -> type[Adapter]:
         cls = load_object(self.adapter, self.name)
