@@ -22,6 +22,7 @@ from callswitch._version import __version__
 from callswitch.capabilities import Capabilities, Capability, CapabilityMatrix, Support
 from callswitch.client import AsyncClient, Client
 from callswitch.config import OnUnsupported, Secret, Timeouts
+from callswitch.names import CapabilityName, ProviderName
 from callswitch.models import (
     Call,
     CallDirection,
@@ -63,6 +64,7 @@ __all__ = [
     "Capabilities",
     "Capability",
     "CapabilityMatrix",
+    "CapabilityName",
     "Client",
     "ControlResult",
     "DataStorage",
@@ -70,6 +72,7 @@ __all__ = [
     "EventType",
     "LiveControl",
     "Money",
+    "ProviderName",
     "Router",
     "Secret",
     "Sentiment",
@@ -126,7 +129,7 @@ def _resolve(
 
 
 def connect(
-    provider: str | None = None,
+    provider: ProviderName | str | None = None,
     *,
     api_key: str | Secret | None = None,
     base_url: str | None = None,
@@ -158,7 +161,7 @@ def connect(
 
 
 def connect_async(
-    provider: str | None = None,
+    provider: ProviderName | str | None = None,
     *,
     api_key: str | Secret | None = None,
     base_url: str | None = None,
@@ -179,7 +182,7 @@ def connect_async(
 def connect_router(
     names: list[str] | tuple[str, ...] | None = None,
     *,
-    requires: list[str | _Capability] | tuple[str | _Capability, ...] = (),
+    requires: list[CapabilityName | _Capability] | tuple[CapabilityName | _Capability, ...] = (),
     cooldown: float = 30.0,
     **connect_kwargs: Any,
 ) -> Router:
@@ -198,7 +201,7 @@ def connect_router(
 def connect_router_async(
     names: list[str] | tuple[str, ...] | None = None,
     *,
-    requires: list[str | _Capability] | tuple[str | _Capability, ...] = (),
+    requires: list[CapabilityName | _Capability] | tuple[CapabilityName | _Capability, ...] = (),
     cooldown: float = 30.0,
     **connect_kwargs: Any,
 ) -> AsyncRouter:
