@@ -22,7 +22,6 @@ from callswitch._version import __version__
 from callswitch.capabilities import Capabilities, Capability, CapabilityMatrix, Support
 from callswitch.client import AsyncClient, Client
 from callswitch.config import OnUnsupported, Secret, Timeouts
-from callswitch.names import CapabilityName, ProviderName
 from callswitch.models import (
     Call,
     CallDirection,
@@ -39,6 +38,7 @@ from callswitch.models import (
     Utterance,
     UtteranceRole,
 )
+from callswitch.names import CapabilityName, ProviderName
 
 if TYPE_CHECKING:
     from opentelemetry.metrics import MeterProvider
