@@ -45,6 +45,7 @@ from callswitch.plugin import (
     Response,
     Safety,
     applied_capabilities,
+    check_idempotency_key,
     finite_number,
     format_utc,
     iso_to_datetime,
@@ -118,13 +119,7 @@ class TruedyAdapter(Adapter):
         retry the client makes of this one request carries the same key."""
         opts = dict(options)
         key = opts.pop("idempotency_key", None)
-        if key is None:
-            key = str(uuid.uuid4())
-        elif not isinstance(key, str) or not key.strip():
-            raise InvalidRequestError(
-                "provider_options['truedy']['idempotency_key'] must be a non-empty string "
-                "(or leave it out and callswitch generates one per call)"
-            )
+        key = str(uuid.uuid4()) if key is None else check_idempotency_key(NAME, key)
         if new.agent_id is None:
             raise InvalidRequestError(
                 "Truedy needs agent_id to place a call: pass agent_id='agt_...' "

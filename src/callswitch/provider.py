@@ -46,6 +46,7 @@ __all__ = [
     "ErrorDetails",
     "ProviderSpec",
     "check_call_id",
+    "check_idempotency_key",
     "load_object",
     "merge_options",
     "parse_retry_after",
@@ -55,7 +56,8 @@ __all__ = [
 #: version than this is refused with a clear message; older versions keep working.
 HOOK_API_VERSION = 1
 
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._:~-]+$")
+#: \Z, not $: $ also matches before a final newline.
+_SAFE_ID = re.compile(r"[A-Za-z0-9._:~-]+\Z")
 
 
 def check_call_id(call_id: object) -> str:
@@ -70,6 +72,34 @@ def check_call_id(call_id: object) -> str:
             "(only letters, digits and . _ : ~ - are); pass the id exactly as the vendor gave it"
         )
     return call_id
+
+
+#: Longest idempotency key accepted (Stripe's limit; no vendor we know documents a longer one).
+IDEMPOTENCY_KEY_MAX = 255
+
+
+def check_idempotency_key(provider: str, key: object) -> str:
+    """The caller's idempotency key, unchanged, once it can travel in a header or body as
+    is: 1 to 255 visible ASCII characters. Else InvalidRequestError, before any request.
+
+    A CR, LF or NUL fails inside the HTTP library after the request was begun (so the
+    caller would hear "may have been applied" for a request that never left), and a
+    non-ASCII key cannot be encoded in a header at all.
+    """
+    where = f"provider_options[{provider!r}]['idempotency_key']"
+    if not isinstance(key, str) or not key:
+        raise InvalidRequestError(
+            f"{where} must be a non-empty string (or leave it out and callswitch generates "
+            "one per call)"
+        )
+    if len(key) > IDEMPOTENCY_KEY_MAX or not all("!" <= char <= "~" for char in key):
+        raise InvalidRequestError(
+            f"{where} must be 1 to {IDEMPOTENCY_KEY_MAX} visible ASCII characters (letters, "
+            "digits, punctuation; no spaces, line breaks, control or non-ASCII characters), "
+            f"got {len(key)} characters; a UUID (uuid.uuid4().hex) is a good key, or leave it "
+            "out and callswitch generates one per call. Nothing was sent"
+        )
+    return key
 
 
 def merge_options(
@@ -116,6 +146,15 @@ class Adapter:
     name: ClassVar[str]
     #: Page size used by ``calls.list`` when the caller does not ask for fewer.
     default_page_size: ClassVar[int] = 100
+    #: Seconds a request may take when the user chose no timeout, by the request's
+    #: ``operation`` (``"calls.list"``, say); the key ``"*"`` covers the operations not
+    #: named. Declared data, like the vendor SDK's own defaults. Empty: callswitch's default
+    #: timeout for every request. A timeout the user sets always wins.
+    default_timeouts: ClassVar[Mapping[str, float]] = {}
+    #: Domains (each with its subdomains) that absolute URLs in this vendor's answers, such
+    #: as a live-control URL, may point at over https. Any other absolute URL is refused
+    #: unless it has the client's ``base_url`` origin or is on a ``control_hosts`` host.
+    trusted_hosts: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, capabilities: Capabilities) -> None:
         self.capabilities = capabilities
