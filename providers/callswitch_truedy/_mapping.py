@@ -65,7 +65,9 @@ from callswitch.plugin import (
 
 __all__ = [
     "CREDITS",
+    "INFERRED",
     "LIST_STATUS",
+    "STATUS_WORDS",
     "parse_status",
     "parse_time",
     "request_id",
@@ -145,6 +147,14 @@ def request_id(meta: Mapping[str, Any]) -> str | None:
 
 #: Every Truedy status spelling, for the published table (docs/statuses.md).
 STATUS_WORDS: tuple[str, ...] = tuple(_STATUS)
+
+
+#: Why each inferred classification was chosen; ``docs/statuses.md`` marks those rows
+#: ``[INF]`` with this text.
+INFERRED: Mapping[str, str] = {
+    "cancelled": "the guide lists it without a meaning: stopped before it connected",
+    "failed": "the schema gives no reason; taken as a call that never connected",
+}
 
 
 def parse_status(value: Any) -> tuple[CallStatus, EndReason | None, str | None]:

@@ -32,7 +32,16 @@ from callswitch.plugin import (
     variables_to_strings,
 )
 
-__all__ = ["end_outcome", "end_reason", "ended_status", "to_call", "with_number"]
+__all__ = [
+    "INFERRED",
+    "end_outcome",
+    "end_reason",
+    "ended_status",
+    "exact_values",
+    "families",
+    "to_call",
+    "with_number",
+]
 
 PROVIDER = "vapi"
 
@@ -61,7 +70,9 @@ _END_EXACT: dict[str, EndReason] = {
     "customer-ended-call-before-warm-transfer": EndReason.USER_HANGUP,
     "customer-ended-call-after-warm-transfer-attempt": EndReason.USER_HANGUP,
     "customer-ended-call-during-transfer": EndReason.USER_HANGUP,
-    "call.ringing.sip-inbound-caller-hungup-before-call-connect": EndReason.USER_HANGUP,
+    # The inbound caller gave up before the call connected: never connected, stopped by
+    # the caller, as "cancelled" is everywhere [INF]; user_hangup means a connected call.
+    "call.ringing.sip-inbound-caller-hungup-before-call-connect": EndReason.CANCELLED,
     "assistant-ended-call": EndReason.AGENT_HANGUP,
     "assistant-said-end-call-phrase": EndReason.AGENT_HANGUP,
     "assistant-ended-call-with-hangup-task": EndReason.AGENT_HANGUP,
@@ -132,6 +143,10 @@ _NEVER_CONNECTED_EXACT: frozenset[str] = frozenset(
         "scheduled-call-deleted",
         "assistant-join-timed-out",
         "call.ringing.sip-inbound-caller-hungup-before-call-connect",
+        # dial_failed and cancelled mean "never connected" on every provider [INF].
+        "customer-did-not-give-microphone-permission",
+        "sip-outbound-carrier-released-call",
+        "call-deleted",
     }
 )
 _NEVER_CONNECTED_PREFIXES = (
@@ -141,6 +156,46 @@ _NEVER_CONNECTED_PREFIXES = (
     "assistant-request-",
     "assistant-not-",
 )
+
+
+_FAMILY_START = "named for the call's start or ringing: before it connected"
+_MID_CALL = "an error while the call was connected"
+_CARRIER = "the carrier ended the line; the SDK does not say who"
+
+#: Why each inferred classification was chosen (exact values and ``prefix*`` families);
+#: ``docs/statuses.md`` marks those rows ``[INF]`` with this text.
+INFERRED: Mapping[str, str] = {
+    "call.in-progress.twilio-completed-call": _CARRIER,
+    "call.in-progress.sip-completed-call": _CARRIER,
+    "vonage-completed": _CARRIER,
+    "call.ringing.hook-executed-say": "a hook on the assistant spoke and ended the call",
+    "call.ending.hook-executed-say": "a hook on the assistant spoke and ended the call",
+    "customer-did-not-give-microphone-permission": "the web caller never connected audio",
+    "sip-outbound-carrier-released-call": "the carrier released the outbound leg",
+    "call-deleted": "deleted before it connected (the SDK gives no description)",
+    "call.ringing.sip-inbound-caller-hungup-before-call-connect": "the caller gave up ringing",
+    "worker-shutdown": _MID_CALL,
+    "phone-call-provider-closed-websocket": _MID_CALL,
+    "vonage-disconnected": _MID_CALL,
+    "assistant-join-timed-out": "the assistant never joined: the call never started",
+    "call.forwarding.*": "the transfer target's outcome; the call itself was handed on",
+    "pipeline-error-*": "a model or voice provider failed during the conversation",
+    "call.start.*": _FAMILY_START,
+    "call-start-error-*": _FAMILY_START,
+    "call.ringing.error-*": _FAMILY_START,
+    "assistant-request-*": "the assistant could not be fetched, so the call never started",
+    "assistant-not-*": "no valid assistant, so the call never started",
+}
+
+
+def families() -> tuple[tuple[str, EndReason], ...]:
+    """The ``endedReason`` prefixes mapped as one family, each with its end reason."""
+    return _END_PREFIXES
+
+
+def exact_values() -> tuple[str, ...]:
+    """The ``endedReason`` values mapped one by one."""
+    return tuple(_END_EXACT)
 
 
 def ended_status(raw: object) -> CallStatus:

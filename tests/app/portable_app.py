@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import callswitch
 from callswitch import Call, CallUpdate, LiveControl
 
 
-def run(to_number: str, **create: Any) -> Call:
-    client = callswitch.connect()  # provider, key and URL from the environment
+def run(to_number: str) -> Call:
+    client = callswitch.connect()  # provider, key, URL and create defaults from the environment
     with client:
-        call = client.calls.create_phone(to_number=to_number, **create)
+        call = client.calls.create_phone(to_number=to_number)
         call = client.calls.wait(call.id, "ongoing", timeout=30)
         if client.supports("control.inject_context"):
             client.calls.control(call.id, LiveControl(inject_context="Caller is a VIP"))
@@ -24,10 +22,10 @@ def run(to_number: str, **create: Any) -> Call:
         return call
 
 
-async def arun(to_number: str, **create: Any) -> Call:
+async def arun(to_number: str) -> Call:
     client = callswitch.connect_async()
     async with client:
-        call = await client.calls.create_phone(to_number=to_number, **create)
+        call = await client.calls.create_phone(to_number=to_number)
         call = await client.calls.wait(call.id, "ongoing", timeout=30)
         if client.supports("control.inject_context"):
             await client.calls.control(call.id, LiveControl(inject_context="Caller is a VIP"))

@@ -1,76 +1,111 @@
 """portable_app runs unchanged on every emulator, sync and async, switched only by
-environment variables. What a create needs still differs by vendor (until per-provider
-defaults exist), so the fixture, not the app, reads it from APP_FROM_NUMBER / APP_AGENT_ID.
+environment variables: the provider's own ones (``CALLSWITCH_PROVIDER``,
+``CALLSWITCH_BASE_URL``, ``<P>_API_KEY``, ``<P>_FROM_NUMBER``, ``<P>_AGENT_ID``). The app
+creates with only ``to_number``; the per-provider defaults supply the rest.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from typing import Any
 
 import anyio
+import httpx
 import pytest
 
+import callswitch
 from app import portable_app
 from callswitch import CallStatus, emulators
 
 TO = "+14155550123"
-# What each vendor's create needs today, as deployment configuration would supply it.
-NEEDS = {
-    "retell": {"APP_FROM_NUMBER": "+14155550100"},
-    "vapi": {"APP_FROM_NUMBER": "+14155550100", "APP_AGENT_ID": "asst_portable"},
-    "truedy": {"APP_AGENT_ID": "agt_portable"},
-}
+PROVIDERS = ("retell", "truedy", "vapi")
+#: The environment variables the app may see: nothing of its own.
+ALLOWED = {"CALLSWITCH_PROVIDER", "CALLSWITCH_BASE_URL"}
 
 
-@pytest.fixture(params=sorted(NEEDS))
-def deployed(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def _deploy(emu: emulators.Emulator, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Point the environment at ``emu`` the way a deployment would: provider env vars only."""
+    prefix = emu.name.upper()
+    env = {
+        **emu.env(),
+        f"{prefix}_FROM_NUMBER": "+14155550100",
+        f"{prefix}_AGENT_ID": f"agent_portable_{emu.name}",
+    }
+    assert set(env) == ALLOWED | {f"{prefix}_{v}" for v in ("API_KEY", "FROM_NUMBER", "AGENT_ID")}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env
+
+
+@pytest.fixture(params=PROVIDERS)
+def deployed(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[emulators.Emulator]:
     """An emulator on a socket whose callees answer after 0.05 s and hang up after 1 s,
-    and the environment pointing at it; yields the create arguments read from env."""
-    provider = request.param
-    emu = emulators.create(provider, answer_after=0.05, end_after=1.0)
+    and the environment pointing at it."""
+    emu = emulators.create(request.param, answer_after=0.05, end_after=1.0)
     with emulators.running(emu):
-        for key, value in {**emu.env(), **NEEDS[provider]}.items():
-            monkeypatch.setenv(key, value)
-        create = {
-            arg: os.environ[var]
-            for arg, var in (("from_number", "APP_FROM_NUMBER"), ("agent_id", "APP_AGENT_ID"))
-            if var in os.environ
-        }
-        yield emu, create
+        _deploy(emu, monkeypatch)
+        yield emu
     emu.close()
 
 
-def _check(emu: emulators.Emulator, call_id: str) -> None:
-    record = emu.get_call(call_id)
-    assert emu.vendor_status(record) in {"ended", "completed"}
-    creates = [
+def _creates(emu: emulators.Emulator) -> list[dict[str, object]]:
+    return [
         r
         for r in emu.requests
         if r["method"] == "POST" and ("create" in r["path"] or r["path"] in {"/call", "/calls"})
     ]
-    assert len(creates) == 1  # dialled once
 
 
-def test_sync_app_runs_on_every_emulator(deployed: Any) -> None:
-    emu, create = deployed
-    call = portable_app.run(TO, **create)
+def _check(emu: emulators.Emulator, call: callswitch.Call) -> None:
     assert call.status is CallStatus.ENDED
     assert call.to_number == TO
-    _check(emu, call.id)
+    record = emu.get_call(call.id)
+    assert emu.vendor_status(record) in {"ended", "completed"}
+    assert len(_creates(emu)) == 1  # dialled once
+    # The defaults came from <P>_AGENT_ID / <P>_FROM_NUMBER: the emulator saw them.
+    seen = repr(record)
+    if emu.name != "vapi":  # Vapi's record holds the assistant, its number by id
+        assert "+14155550100" in seen
+    assert f"agent_portable_{emu.name}" in seen
 
 
-def test_async_app_runs_on_every_emulator(deployed: Any) -> None:
-    emu, create = deployed
-    call = anyio.run(lambda: portable_app.arun(TO, **create))
-    assert call.status is CallStatus.ENDED
-    _check(emu, call.id)
+def test_sync_app_runs_on_every_emulator(deployed: emulators.Emulator) -> None:
+    _check(deployed, portable_app.run(TO))
+
+
+def test_async_app_runs_on_every_emulator(deployed: emulators.Emulator) -> None:
+    _check(deployed, anyio.run(portable_app.arun, TO))
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_call_nobody_answered_is_failed_everywhere(
+    provider: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Created with only ``to_number``; the emulator's control API says nobody answered;
+    the call is ``failed`` (never connected), on every provider, in get, wait and list."""
+    emu = emulators.create(provider)  # no timers: the call rings until told otherwise
+    with emulators.running(emu):
+        env = _deploy(emu, monkeypatch)
+        with callswitch.connect() as client:
+            call = client.calls.create_phone(to_number=TO)
+            answer = httpx.post(
+                f"{env['CALLSWITCH_BASE_URL']}/_emulator/calls/{call.id}/state",
+                json={"status": "failed"},
+            )
+            assert answer.status_code == 200, answer.text
+            done = client.calls.wait(call.id, {"ended", "failed"}, timeout=10)
+            assert done.status is CallStatus.FAILED
+            assert call.id in {c.id for c in client.calls.list(status="failed")}
+            assert call.id not in {c.id for c in client.calls.list(status="ended")}
+    emu.close()
 
 
 def test_the_app_names_no_vendor() -> None:
     from pathlib import Path
 
     source = Path(portable_app.__file__).read_text().lower()
-    for name in NEEDS:
+    for name in PROVIDERS:
         assert name not in source
+    assert "app_from_number" not in source
+    assert "app_agent_id" not in source

@@ -242,28 +242,31 @@ def test_every_sdk_end_reason_is_mapped() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"),
+    ("value", "expected", "status"),
     [
-        ("call.in-progress.twilio-completed-call", EndReason.USER_HANGUP),
-        ("call.in-progress.sip-completed-call", EndReason.USER_HANGUP),
-        ("vonage-completed", EndReason.USER_HANGUP),
-        ("call.ringing.hook-executed-say", EndReason.AGENT_HANGUP),
-        ("call.ending.hook-executed-say", EndReason.AGENT_HANGUP),
-        ("customer-did-not-give-microphone-permission", EndReason.DIAL_FAILED),
-        ("sip-outbound-carrier-released-call", EndReason.DIAL_FAILED),
+        ("call.in-progress.twilio-completed-call", EndReason.USER_HANGUP, CallStatus.ENDED),
+        ("call.in-progress.sip-completed-call", EndReason.USER_HANGUP, CallStatus.ENDED),
+        ("vonage-completed", EndReason.USER_HANGUP, CallStatus.ENDED),
+        ("call.ringing.hook-executed-say", EndReason.AGENT_HANGUP, CallStatus.ENDED),
+        ("call.ending.hook-executed-say", EndReason.AGENT_HANGUP, CallStatus.ENDED),
+        # dial_failed means never connected on every provider: failed (docs/statuses.md).
+        ("customer-did-not-give-microphone-permission", EndReason.DIAL_FAILED, CallStatus.FAILED),
+        ("sip-outbound-carrier-released-call", EndReason.DIAL_FAILED, CallStatus.FAILED),
         # The transfer target was busy / did not answer, not the customer.
-        ("call.forwarding.operator-busy", EndReason.TRANSFERRED),
-        ("call.forwarding.no-answer", EndReason.TRANSFERRED),
+        ("call.forwarding.operator-busy", EndReason.TRANSFERRED, CallStatus.ENDED),
+        ("call.forwarding.no-answer", EndReason.TRANSFERRED, CallStatus.ENDED),
     ],
 )
-def test_end_reasons_once_unknown_or_about_the_transfer(value: str, expected: EndReason) -> None:
+def test_end_reasons_once_unknown_or_about_the_transfer(
+    value: str, expected: EndReason, status: CallStatus
+) -> None:
     """The values that used to map to unknown, and call.forwarding.* (the transfer
-    target's outcome), each map to the reason stated; the status stays the call's own."""
+    target's outcome), each map to the reason and status stated."""
     assert value in _sdk_end_reasons()
     assert end_reason(value) is expected
     call = to_call({"id": "c1", "status": "ended", "endedReason": value})
     assert call.end_reason is expected
-    assert call.status is CallStatus.ENDED
+    assert call.status is status
     assert call.raw_end_reason == value
 
 
