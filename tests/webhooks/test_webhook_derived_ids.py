@@ -5,6 +5,9 @@ from __future__ import annotations
 import copy
 import json
 from types import ModuleType
+from typing import Any
+
+import pytest
 
 from callswitch import webhooks
 
@@ -19,7 +22,8 @@ def test_parse_and_event_from_payload_give_one_event_the_same_id(samples: Module
         parsed = _parse_body(samples, samples.dumps(payload))
         replayed = webhooks.event_from_payload("retell", json.loads(samples.dumps(payload)))
         assert parsed.id == replayed.id
-        assert parsed.id.startswith("derived_") and len(parsed.id) == len("derived_") + 40
+        assert parsed.id.startswith("derived_")
+        assert len(parsed.id) == len("derived_") + 40
 
 
 def test_the_id_does_not_depend_on_the_body_whitespace(samples: ModuleType) -> None:
@@ -52,3 +56,25 @@ def test_the_id_depends_on_provider_event_name_and_call() -> None:
         derive("retell", "call_ended", None, body),
     }
     assert len(ids) == 5
+
+
+def test_the_verified_body_is_read_by_callswitch_http_loads(
+    samples: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """parse() reads bodies with the faster parser, and gets what json.loads gets."""
+    from callswitch.webhooks import _api
+
+    seen: list[bytes] = []
+    real = _api.loads
+
+    def spy(data: bytes) -> Any:
+        seen.append(data)
+        return real(data)
+
+    monkeypatch.setattr(_api, "loads", spy)
+    payload = samples.retell_payloads()["call_ended"]
+    payload["call"]["transcript"] = 'Agent: café \u00e9t\u00e9 \U0001f600 "quoted" \\ slash\n'
+    body = samples.dumps(payload)
+    event = _parse_body(samples, body)
+    assert seen == [body]
+    assert event.raw == json.loads(body)
