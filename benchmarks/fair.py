@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import payloads  # noqa: E402 - a sibling script, not a package
+import payloads
 
 KEY = "bench-key-0123456789"
 CALL_ID = payloads.CALL_ID
@@ -115,23 +115,23 @@ def _floor_models() -> dict[str, type[Any]]:
         role: str
         message: str | None = None
         time: float | None = None
-        endTime: float | None = None  # noqa: N815 - the vendor's field name
-        secondsFromStart: float | None = None  # noqa: N815
+        endTime: float | None = None
+        secondsFromStart: float | None = None
 
     class VapiArtifact(BaseModel):
         messages: list[VapiMessage] = []
         transcript: str | None = None
-        recordingUrl: str | None = None  # noqa: N815
+        recordingUrl: str | None = None
 
     class VapiCall(BaseModel):
         id: str
         type: str | None = None
         status: str | None = None
-        assistantId: str | None = None  # noqa: N815
-        createdAt: datetime | None = None  # noqa: N815
-        startedAt: datetime | None = None  # noqa: N815
-        endedAt: datetime | None = None  # noqa: N815
-        endedReason: str | None = None  # noqa: N815
+        assistantId: str | None = None
+        createdAt: datetime | None = None
+        startedAt: datetime | None = None
+        endedAt: datetime | None = None
+        endedReason: str | None = None
         artifact: VapiArtifact | None = None
         analysis: dict[str, Any] | None = None
         monitor: dict[str, Any] | None = None
@@ -464,10 +464,10 @@ def _timed(code: str) -> float:
     script = (
         "import time\n_t = time.perf_counter()\n" + code + "\nprint(time.perf_counter() - _t)\n"
     )
-    out = subprocess.run(
+    out = subprocess.run(  # noqa: S603 - our own interpreter, our own code
         [sys.executable, "-c", script],
         capture_output=True,
-        text=True,  # noqa: S603
+        text=True,
         check=True,
     )
     return float(out.stdout.strip().splitlines()[-1])

@@ -26,6 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from callswitch.emulators import CallNotFound, Emulator, JSONBodyError
+from callswitch_vapi import _emulator_webhooks
 from callswitch_vapi._emulator_control import ControlMessageError, check_control, needs_control_auth
 
 __all__ = ["VapiEmulator", "create_app"]
@@ -65,7 +66,7 @@ _PHONE_QUERY = frozenset({"limit", *_TIME_FILTERS})
 _PHONE_SEARCH_QUERY = frozenset({"search", "page", "sortOrder", "sortBy", "limit", *_TIME_FILTERS})
 _GREETING = "Hello, this is the assistant. How can I help you today?"
 _REPLY = "Hi, I'm calling about my order."
-_CONTROL_PATH = re.compile(r"^/live/[^/]+/control$")
+_CONTROL_PATH = re.compile(r"/live/[^/]+/control\Z")
 
 
 class _HttpError(Exception):
@@ -165,6 +166,11 @@ class VapiEmulator(Emulator):
 
     def vendor_status(self, call: Mapping[str, Any]) -> str:
         return str(call["status"])
+
+    def webhook_payloads(
+        self, call: dict[str, Any], before: str, after: str
+    ) -> list[tuple[str, dict[str, Any]]]:
+        return _emulator_webhooks.payloads(call, before, after)
 
     def new_call(self, status: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         body: dict[str, Any] = {
