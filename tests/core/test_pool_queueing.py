@@ -53,6 +53,9 @@ class _SlowStream(httpcore.AsyncNetworkStream):
     async def aclose(self) -> None:
         self._pending = 0
 
+    async def start_tls(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
+        return self
+
     def get_extra_info(self, info: str) -> Any:
         return None
 
@@ -88,7 +91,7 @@ def test_many_concurrent_gets_over_a_small_pool_all_complete() -> None:
             client = callswitch.connect_async(
                 "retell",
                 api_key="k-test-000000",
-                base_url="http://retell.test",
+                base_url="https://retell.test",
                 http_client=http,
                 timeout=TIMEOUT,
                 max_retries=0,  # no retry may paper over a pool timeout
@@ -111,7 +114,7 @@ def test_the_attempt_timeout_still_applies_to_the_vendor() -> None:
             client = callswitch.connect_async(
                 "retell",
                 api_key="k-test-000000",
-                base_url="http://retell.test",
+                base_url="https://retell.test",
                 http_client=http,
                 timeout=DELAY / 3,
                 max_retries=0,
