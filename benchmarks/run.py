@@ -635,6 +635,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"callswitch benchmarks  python {sys.version.split()[0]}  httpx {httpx.__version__}")
     print(f"cpus: {os.cpu_count()}  mode: {'quick' if quick else 'full'}\n")
 
+    # Issue 19's fair floors first (benchmarks/fair.py): every figure beside its floor.
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import fair
+
+    fair.main(quick)
+    print("\nThe tables below keep the earlier comparisons (raw httpx returning a dict).\n")
+
     number, repeat = (50, 3) if quick else (300, 7)
     print(f"1. Per-operation client cost (MockTransport; best of {repeat} x {number} calls)")
     rows = per_operation(number, repeat)

@@ -257,12 +257,27 @@ def _successful(value: object) -> bool | None:
     return None
 
 
+#: The role spellings seen, looked up before the general rule in :func:`_role`.
+_ROLE_WORDS: Mapping[str, UtteranceRole] = {
+    "bot": UtteranceRole.AGENT,
+    "assistant": UtteranceRole.AGENT,
+    "user": UtteranceRole.USER,
+    "customer": UtteranceRole.USER,
+    "system": UtteranceRole.SYSTEM,
+    "tool_calls": UtteranceRole.TOOL,
+    "tool_call_result": UtteranceRole.TOOL,
+}
+
+
 def _role(raw: object) -> UtteranceRole:
     # Role strings are not enumerated in the SDK (role: str); these are the spellings
     # Vapi's artifact.messages use [INF]: "bot", "user", "system", "tool_calls",
     # "tool_call_result". "assistant" appears in OpenAI-formatted messages.
     if not isinstance(raw, str):
         return UtteranceRole.UNKNOWN
+    known = _ROLE_WORDS.get(raw)
+    if known is not None:
+        return known
     role = raw.lower()
     if role in {"bot", "assistant"}:
         return UtteranceRole.AGENT
@@ -288,11 +303,12 @@ def _utterance(message: Mapping[str, Any]) -> UtteranceRow:
             text = ""
     start = finite_float(message.get("secondsFromStart"))
     end = None
-    began, finished = finite_float(message.get("time")), finite_float(message.get("endTime"))
-    # time/endTime are epoch milliseconds in Vapi payloads [INF]; their difference is the
-    # utterance's length.
-    if start is not None and began is not None and finished is not None and finished >= began:
-        end = start + (finished - began) / 1000.0
+    if start is not None:  # no start, no end: the two times below are only read for one
+        began, finished = finite_float(message.get("time")), finite_float(message.get("endTime"))
+        # time/endTime are epoch milliseconds in Vapi payloads [INF]; their difference is
+        # the utterance's length.
+        if began is not None and finished is not None and finished >= began:
+            end = start + (finished - began) / 1000.0
     return {"role": role, "text": text, "start": start, "end": end}
 
 

@@ -227,7 +227,11 @@ class _Engine:
         return merged
 
     def timeout_for(self, timeouts: Timeouts) -> httpx.Timeout:
-        return httpx.Timeout(timeouts.total, connect=timeouts.connect)
+        # pool=None: waiting for a free pooled connection is queueing in this process, not
+        # an attempt at the vendor; with many concurrent requests over the pool (10,000
+        # gets over 100 connections) it ran past the attempt timeout as PoolTimeout.
+        # The caller bounds that wait by how many requests it starts at once.
+        return httpx.Timeout(timeouts.total, connect=timeouts.connect, pool=None)
 
     # -- per-operation default timeouts (issue 15) ----------------------------------------
     def timeout_of(self, request: Request, default: httpx.Timeout) -> httpx.Timeout:

@@ -113,6 +113,8 @@ def finite_number(value: Any) -> int | float | None:
 def finite_float(value: Any) -> float | None:
     """:func:`finite_number` as a float (seconds into a call, say); ``None`` for an int too
     large for a float."""
+    if type(value) is float:  # the usual case, before the isinstance checks
+        return value if math.isfinite(value) else None
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, int) and not isinstance(value, bool):

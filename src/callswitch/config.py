@@ -140,7 +140,8 @@ def _connect(_: object, __: object, value: object) -> None:
 
 @attrs.frozen
 class Timeouts:
-    """Seconds: ``connect`` to open a connection, ``total`` for read/write/pool each.
+    """Seconds: ``connect`` to open a connection, ``total`` for read/write each (waiting
+    for a free pooled connection is not limited: see docs/errors-and-retries.md).
 
     Both must be finite, above 0 and at most a day (:data:`MAX_TIMEOUT`).
     """

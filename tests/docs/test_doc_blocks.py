@@ -30,6 +30,7 @@ RUN_ELSEWHERE: dict[tuple[str, str], str] = {
         "docs/campaigns.md",
         "from callswitch import emulators",
     ): "tests/campaigns/test_campaign_docs.py",
+    ("docs/errors-and-retries.md", "import httpx"): "tests/core/test_pool_queueing.py",
     ("docs/router.md", "import callswitch"): "tests/router/test_router_docs.py",
     ("docs/router.md", "router = callswitch.connect_router()"): "tests/router/test_router_docs.py",
     (

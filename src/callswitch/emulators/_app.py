@@ -229,6 +229,10 @@ class Emulator(CallStore):
         """What the emulator received (control-API calls excluded), oldest first."""
         return self._log.entries()
 
+    def requests_json(self) -> bytes:
+        """:attr:`requests` as ``{"requests": [...]}`` JSON, for the control API."""
+        return self._log.to_json()
+
     def clear_requests(self) -> None:
         self._log.clear()
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import threading
 import time
 from collections import deque
 from collections.abc import Collection, MutableMapping
 from typing import Any
+
+import pydantic_core
 
 __all__ = ["MAX_BODY_BYTES", "MAX_ENTRIES", "MAX_LOG_BYTES", "RequestLog"]
 
@@ -71,9 +72,27 @@ class RequestLog:
                 self._bytes -= self._sizes.popleft()
         return entry
 
-    def entries(self) -> list[dict[str, Any]]:
+    def snapshot(self) -> list[dict[str, Any]]:
+        """The entries as they are now: a copy of each entry's top level, taken under the
+        lock. The emulator adds ``status`` (and ``fault``) to an entry after recording it,
+        so the top level is copied; the nested values are never changed once recorded."""
         with self._lock:
-            return copy.deepcopy(list(self._entries))
+            return [dict(entry) for entry in self._entries]
+
+    def entries(self) -> list[dict[str, Any]]:
+        """Independent copies of the entries (changing them leaves the log alone).
+
+        Every value is JSON (the log is served as JSON), so a JSON round trip through
+        pydantic-core copies it: about half the time of ``copy.deepcopy``."""
+        copied: list[dict[str, Any]] = pydantic_core.from_json(
+            pydantic_core.to_json(self.snapshot())
+        )
+        return copied
+
+    def to_json(self) -> bytes:
+        """``{"requests": [...]}`` as JSON bytes, without copying the entries deeply
+        (``GET /_emulator/requests``). NaN and infinities in a logged body are null."""
+        return pydantic_core.to_json({"requests": self.snapshot()}, inf_nan_mode="null")
 
     def clear(self) -> None:
         with self._lock:

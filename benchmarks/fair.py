@@ -1,0 +1,533 @@
+"""Fair floors (issue 19): each callswitch figure next to the least a validated client
+could do for the same work, measured side by side in one run, interleaved, over rounds.
+
+- per-op: httpx on the same pooled client + JSON parse + validating a hand-written
+  pydantic model of the same fields (no framework) from the same payload; and each
+  official SDK on the same transport.
+- cold start: ``import httpx, pydantic, attrs, pluggy`` + defining one pydantic model of
+  ``Call``'s size and validating one payload, against ``import callswitch`` +
+  ``connect()`` x3 and against ``import callswitch.webhooks`` + one ``parse()``.
+
+Imported by ``run.py``; ``python benchmarks/fair.py [--quick]`` runs these tables alone.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import payloads
+
+KEY = "bench-key-0123456789"
+CALL_ID = payloads.CALL_ID
+AUTH = {"Authorization": f"Bearer {KEY}"}
+JSON_HEADERS = {"content-type": "application/json"}
+
+
+def rounds(
+    variants: dict[str, Callable[[], Any]], number: int, repeat: int
+) -> dict[str, list[float]]:
+    """Seconds per call of each variant in each of ``repeat`` rounds of ``number`` calls,
+    variants interleaved round by round; GC off inside a round (as ``timeit``)."""
+    for fn in variants.values():
+        for _ in range(max(3, number // 5)):
+            fn()
+    out: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(repeat):
+        for name, fn in variants.items():
+            gc.collect()
+            gc.disable()
+            try:
+                start = time.perf_counter()
+                for _ in range(number):
+                    fn()
+                out[name].append((time.perf_counter() - start) / number)
+            finally:
+                gc.enable()
+    return out
+
+
+def spread(values: list[float], scale: float = 1e6, unit: str = "us") -> str:
+    return (
+        f"{min(values) * scale:.0f}/{statistics.median(values) * scale:.0f}/"
+        f"{max(values) * scale:.0f} {unit}"
+    )
+
+
+def ratios(a: list[float], b: list[float]) -> list[float]:
+    """Round-by-round ratios (a and b were measured in the same rounds)."""
+    return [x / y for x, y in zip(a, b, strict=True)]
+
+
+def ratio_spread(values: list[float]) -> str:
+    return f"{min(values):.2f}/{statistics.median(values):.2f}/{max(values):.2f}x"
+
+
+# ------------------------------------------------------------- hand-written floor models
+
+
+def _floor_models() -> dict[str, type[Any]]:
+    """Pydantic models of the fields callswitch's ``Call`` reads from each vendor, written
+    by hand (what a team without callswitch would write), validated from the same dict."""
+    from pydantic import BaseModel
+
+    class Word(BaseModel):
+        word: str
+        start: float
+        end: float
+
+    class RetellUtterance(BaseModel):
+        role: str
+        content: str
+        words: list[Word] = []
+
+    class RetellCall(BaseModel):
+        call_id: str
+        call_type: str
+        call_status: str
+        agent_id: str | None = None
+        direction: str | None = None
+        from_number: str | None = None
+        to_number: str | None = None
+        start_timestamp: int | None = None
+        end_timestamp: int | None = None
+        duration_ms: int | None = None
+        metadata: dict[str, Any] = {}
+        retell_llm_dynamic_variables: dict[str, Any] = {}
+        transcript_object: list[RetellUtterance] = []
+        recording_url: str | None = None
+        disconnection_reason: str | None = None
+        call_analysis: dict[str, Any] | None = None
+        call_cost: dict[str, Any] | None = None
+
+    class VapiMessage(BaseModel):
+        role: str
+        message: str | None = None
+        time: float | None = None
+        endTime: float | None = None
+        secondsFromStart: float | None = None
+
+    class VapiArtifact(BaseModel):
+        messages: list[VapiMessage] = []
+        transcript: str | None = None
+        recordingUrl: str | None = None
+
+    class VapiCall(BaseModel):
+        id: str
+        type: str | None = None
+        status: str | None = None
+        assistantId: str | None = None
+        createdAt: datetime | None = None
+        startedAt: datetime | None = None
+        endedAt: datetime | None = None
+        endedReason: str | None = None
+        artifact: VapiArtifact | None = None
+        analysis: dict[str, Any] | None = None
+        monitor: dict[str, Any] | None = None
+        cost: float | None = None
+
+    class TruedyRow(BaseModel):
+        role: str
+        text: str
+        timestamp: float | None = None
+
+    class TruedyCall(BaseModel):
+        id: str
+        status: str
+        direction: str | None = None
+        agent_id: str | None = None
+        to: str | None = None
+        duration_seconds: float | None = None
+        recording_url: str | None = None
+        summary: str | None = None
+        metadata: dict[str, Any] = {}
+        transcript: list[TruedyRow] = []
+        started_at: datetime | None = None
+        ended_at: datetime | None = None
+        created_at: datetime | None = None
+
+    class TruedyEnvelope(BaseModel):
+        data: TruedyCall
+
+    return {"retell": RetellCall, "vapi": VapiCall, "truedy": TruedyEnvelope}
+
+
+# --------------------------------------------------------------------------- per-op
+
+
+def _mock(routes: dict[tuple[str, str], bytes]) -> httpx.MockTransport:
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, content=routes[(request.method, request.url.path)], headers=JSON_HEADERS
+        )
+
+    return httpx.MockTransport(handle)
+
+
+def per_op(number: int, repeat: int) -> list[list[str]]:
+    """Rows: provider, op, callswitch, floor, vs floor, SDK, vs SDK (min/median/max)."""
+    import retell
+    import vapi
+
+    import callswitch
+    from callswitch import CallUpdate, LiveControl
+
+    models = _floor_models()
+    rows: list[list[str]] = []
+
+    def add(provider: str, op: str, res: dict[str, list[float]]) -> None:
+        cs, floor = res["callswitch"], res["floor"]
+        sdk = res.get("sdk")
+        rows.append(
+            [
+                provider,
+                op,
+                spread(cs),
+                spread(floor),
+                ratio_spread(ratios(cs, floor)),
+                spread(sdk) if sdk else "no SDK op",
+                ratio_spread(ratios(cs, sdk)) if sdk else "-",
+            ]
+        )
+
+    # retell: update reads the call, then update-call (the route callswitch takes)
+    base = "https://api.retellai.com"
+    ended = json.dumps(payloads.retell_call("ended")).encode()
+    mock = _mock(
+        {
+            ("GET", f"/v2/get-call/{CALL_ID}"): ended,
+            ("PATCH", f"/v2/update-call/{CALL_ID}"): ended,
+            ("PATCH", f"/v2/update-live-call/{CALL_ID}"): b'{"success": true}',
+        }
+    )
+    cs = callswitch.connect(
+        "retell", api_key=KEY, base_url=base, http_client=httpx.Client(transport=mock)
+    )
+    raw = httpx.Client(transport=mock)
+    sdk = retell.Retell(api_key=KEY, base_url=base, http_client=httpx.Client(transport=mock))
+    model = models["retell"]
+
+    def r_get() -> Any:
+        r = raw.get(f"{base}/v2/get-call/{CALL_ID}", headers=AUTH)
+        r.raise_for_status()
+        return model.model_validate(r.json())
+
+    def r_update() -> Any:
+        r_get()
+        r = raw.patch(
+            f"{base}/v2/update-call/{CALL_ID}", json={"metadata": {"tier": "gold"}}, headers=AUTH
+        )
+        r.raise_for_status()
+        return model.model_validate(r.json())
+
+    def r_control() -> Any:
+        r = raw.patch(
+            f"{base}/v2/update-live-call/{CALL_ID}",
+            json={"call_control": {"additional_context": "VIP caller"}},
+            headers=AUTH,
+        )
+        r.raise_for_status()
+        return r.json()
+
+    update, control = (
+        CallUpdate(metadata={"tier": "gold"}),
+        LiveControl(inject_context="VIP caller"),
+    )
+    add(
+        "retell",
+        "get",
+        rounds(
+            {
+                "callswitch": lambda: cs.calls.get(CALL_ID),
+                "floor": r_get,
+                "sdk": lambda: sdk.call.retrieve(CALL_ID),
+            },
+            number,
+            repeat,
+        ),
+    )
+    add(
+        "retell",
+        "update",
+        rounds(
+            {
+                "callswitch": lambda: cs.calls.update(CALL_ID, update),
+                "floor": r_update,
+                "sdk": lambda: (
+                    sdk.call.retrieve(CALL_ID),
+                    sdk.call.update(CALL_ID, metadata={"tier": "gold"}),
+                ),
+            },
+            number,
+            repeat,
+        ),
+    )
+    add(
+        "retell",
+        "control",
+        rounds(
+            {
+                "callswitch": lambda: cs.calls.control(CALL_ID, control),
+                "floor": r_control,
+                "sdk": lambda: sdk.call.update_live(
+                    CALL_ID, call_control={"additional_context": "VIP caller"}
+                ),
+            },
+            number,
+            repeat,
+        ),
+    )
+
+    # vapi
+    base = "https://api.vapi.ai"
+    control_url = "https://control.vapi.example/c1/control"
+    body = json.dumps(payloads.vapi_call(control_url)).encode()
+    mock = _mock(
+        {
+            ("GET", f"/call/{CALL_ID}"): body,
+            ("PATCH", f"/call/{CALL_ID}"): body,
+            ("POST", "/c1/control"): b"{}",
+        }
+    )
+    cs = callswitch.connect(
+        "vapi", api_key=KEY, base_url=base, http_client=httpx.Client(transport=mock)
+    )
+    raw = httpx.Client(transport=mock)
+    vsdk = vapi.Vapi(token=KEY, base_url=base, httpx_client=httpx.Client(transport=mock))
+    model = models["vapi"]
+
+    def v_get() -> Any:
+        r = raw.get(f"{base}/call/{CALL_ID}", headers=AUTH)
+        r.raise_for_status()
+        return model.model_validate(r.json())
+
+    def v_update() -> Any:
+        r = raw.patch(f"{base}/call/{CALL_ID}", json={"name": "bench"}, headers=AUTH)
+        r.raise_for_status()
+        return model.model_validate(r.json())
+
+    def v_control() -> Any:
+        r = raw.post(
+            control_url,
+            json={
+                "type": "add-message",
+                "message": {"role": "system", "content": "VIP caller"},
+                "triggerResponseEnabled": False,
+            },
+        )
+        r.raise_for_status()
+        return r.json()
+
+    rename = CallUpdate(name="bench")
+    add(
+        "vapi",
+        "get",
+        rounds(
+            {
+                "callswitch": lambda: cs.calls.get(CALL_ID),
+                "floor": v_get,
+                "sdk": lambda: vsdk.calls.get(CALL_ID),
+            },
+            number,
+            repeat,
+        ),
+    )
+    add(
+        "vapi",
+        "update",
+        rounds(
+            {
+                "callswitch": lambda: cs.calls.update(CALL_ID, rename),
+                "floor": v_update,
+                "sdk": lambda: vsdk.calls.update(CALL_ID, name="bench"),
+            },
+            number,
+            repeat,
+        ),
+    )
+    add(
+        "vapi",
+        "control",
+        rounds(
+            {"callswitch": lambda: cs.calls.control(CALL_ID, control), "floor": v_control},
+            number,
+            repeat,
+        ),
+    )
+
+    # truedy: no SDK, no live control
+    base = "https://api.truedy.ai/api/public/v1"
+    envelope = json.dumps(payloads.truedy_call()).encode()
+    path = f"/api/public/v1/calls/{CALL_ID}"
+    mock = _mock({("GET", path): envelope, ("PATCH", path): envelope})
+    cs = callswitch.connect(
+        "truedy", api_key=KEY, base_url=base, http_client=httpx.Client(transport=mock)
+    )
+    raw = httpx.Client(transport=mock)
+    model = models["truedy"]
+
+    def t_get() -> Any:
+        r = raw.get(f"{base}/calls/{CALL_ID}", headers=AUTH)
+        r.raise_for_status()
+        return model.model_validate(r.json())
+
+    def t_update() -> Any:
+        r = raw.patch(f"{base}/calls/{CALL_ID}", json={"variables": {"tier": "gold"}}, headers=AUTH)
+        r.raise_for_status()
+        return model.model_validate(r.json())
+
+    variables = CallUpdate(variables={"tier": "gold"})
+    add(
+        "truedy",
+        "get",
+        rounds({"callswitch": lambda: cs.calls.get(CALL_ID), "floor": t_get}, number, repeat),
+    )
+    add(
+        "truedy",
+        "update",
+        rounds(
+            {"callswitch": lambda: cs.calls.update(CALL_ID, variables), "floor": t_update},
+            number,
+            repeat,
+        ),
+    )
+    return rows
+
+
+# ------------------------------------------------------------------------ cold start
+
+_FLOOR = (
+    """
+import httpx, pydantic, attrs, pluggy
+from datetime import datetime
+from typing import Any
+from pydantic import BaseModel
+class Utterance(BaseModel):
+    role: str
+    text: str
+    start: float | None = None
+    end: float | None = None
+class Call(BaseModel):  # as many fields as callswitch.Call
+"""
+    + "".join(f"    f{n}: str | None = None\n" for n in range(22))
+    + """
+    created_at: datetime | None = None
+    metadata: dict[str, Any] = {}
+    transcript: tuple[Utterance, ...] = ()
+Call.model_validate({"f0": "x", "created_at": "2026-01-01T00:00:00Z",
+                     "transcript": [{"role": "agent", "text": "hi", "start": 0.5}]})
+"""
+)
+
+_CONNECT = (
+    "import callswitch\n"
+    "for p in ('retell', 'vapi', 'truedy'):\n"
+    "    callswitch.connect(p, api_key='k')\n"
+)
+
+_WEBHOOK = """
+import sys
+sys.path.insert(0, {tests!r})
+body, header, key, now = {args!r}
+import callswitch.webhooks
+callswitch.webhooks.parse("retell", headers={{"x-retell-signature": header}}, body=body,
+                          secret=key, now=now)
+"""
+
+
+def _webhook_code() -> str:
+    import hmac
+    from hashlib import sha256
+
+    body = json.dumps(payloads.retell_call_ended_event()).encode()
+    key, now = "key_bench_0123456789", 1_800_000_000.0
+    stamp = int(now * 1000)
+    # Retell's scheme (retell-sdk lib/webhook_auth.py): v=<ms>,d=<hex hmac of body+ms>
+    digest = hmac.new(key.encode(), body + str(stamp).encode(), sha256).hexdigest()
+    header = f"v={stamp},d={digest}"
+    tests = str(Path(__file__).resolve().parents[1] / "tests")
+    return _WEBHOOK.format(tests=tests, args=(body, header, key, now))
+
+
+def _timed(code: str) -> float:
+    script = (
+        "import time\n_t = time.perf_counter()\n" + code + "\nprint(time.perf_counter() - _t)\n"
+    )
+    out = subprocess.run(  # noqa: S603 - our own interpreter, our own code
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def cold(runs: int) -> list[list[str]]:
+    codes = {"floor": _FLOOR, "connect": _CONNECT, "webhook": _webhook_code()}
+    times: dict[str, list[float]] = {k: [] for k in codes}
+    for _ in range(runs):  # interleaved
+        for name, code in codes.items():
+            times[name].append(_timed(code))
+    floor = times["floor"]
+    return [
+        [
+            "deps + one Call-sized pydantic model + one validation (floor)",
+            spread(floor, 1e3, "ms"),
+            "1.00x",
+        ],
+        [
+            "import callswitch + connect() x3",
+            spread(times["connect"], 1e3, "ms"),
+            ratio_spread(ratios(times["connect"], floor)),
+        ],
+        [
+            "import callswitch.webhooks + one parse() (70 KB Retell)",
+            spread(times["webhook"], 1e3, "ms"),
+            ratio_spread(ratios(times["webhook"], floor)),
+        ],
+    ]
+
+
+def main(quick: bool) -> None:
+    number, repeat = (30, 5) if quick else (200, 7)
+    print(
+        f"A. Per-op vs fair floor and SDK (MockTransport; {repeat} interleaved rounds x "
+        f"{number}; min/median/max; ratios per round)"
+    )
+    from run import table  # the same table printer
+
+    print(
+        table(
+            [
+                "provider",
+                "op",
+                "callswitch",
+                "floor (httpx+parse+model)",
+                "vs floor",
+                "official SDK",
+                "vs SDK",
+            ],
+            per_op(number, repeat),
+        )
+    )
+    runs = 5 if quick else 9
+    print(f"\nB. Cold start vs fair floor (fresh interpreter each, {runs} interleaved rounds)")
+    print(table(["what", "time", "vs floor"], cold(runs)))
+
+
+if __name__ == "__main__":
+    import warnings
+
+    warnings.simplefilter("ignore")
+    main("--quick" in sys.argv)
