@@ -17,6 +17,18 @@ from typing import Any, TypeAlias, TypeVar
 import attrs
 import httpx
 
+from callswitch._body import ACCEPT_ENCODING, MAX_RESPONSE_BYTES, _BodyReader, _BodyTooLarge
+from callswitch._faults import (
+    _Closed,
+    _Failure,
+    classify,
+    describe,
+    redirect_error,
+    scrub_error,
+    too_large,
+    unreadable_answer,
+    unreadable_error,
+)
 from callswitch._redact import _hide_credential_url, _redact_url, _sending_secret_url
 from callswitch._retry import RetryPolicy, never_sent, requested_wait
 from callswitch._version import __version__
@@ -25,6 +37,7 @@ from callswitch.config import Settings, Timeouts
 from callswitch.errors import (
     CallswitchError,
     ConfigurationError,
+    NotFoundError,
     OutcomeUnknownError,
     ProviderError,
     TransportError,
@@ -37,11 +50,13 @@ _httpx_logger = logging.getLogger("httpx")
 
 T = TypeVar("T")
 
+__all__ = ["Reply", "Step", "_Closed", "_Engine", "_Failure", "_Send"]
+
 
 class _Send:
     """A step of :meth:`_Engine.drive`: send this request (the same one on every attempt)."""
 
-    __slots__ = ("headers", "json", "method", "params", "timeout", "url")
+    __slots__ = ("budget", "headers", "json", "method", "params", "timeout", "url")
 
     def __init__(
         self,
@@ -58,14 +73,17 @@ class _Send:
         self.params = params
         self.headers = headers
         self.timeout = timeout
+        #: Seconds this attempt may take in all (connect, send, the whole body): the
+        #: timeout, or less when the operation's retry deadline is nearer.
+        self.budget: float = timeout.read if timeout.read is not None else 30.0
 
 
 #: What :meth:`_Engine.drive` yields: a request to send, or seconds to wait.
 Step: TypeAlias = _Send | float
 #: What the driver sends back: the response (converted at once, so httpx's response, which
-#: holds a reference cycle, is garbage before the plan parses the body), or the transport
-#: error httpx raised (for a send); None (after a wait).
-Reply: TypeAlias = Response | httpx.TransportError | None
+#: holds a reference cycle, is garbage before the plan parses the body), or the failure
+#: (any exception from building, sending or reading, with whether it left); None (a wait).
+Reply: TypeAlias = Response | _Failure | None
 
 
 class _Engine:
@@ -77,8 +95,10 @@ class _Engine:
         self.adapter: Adapter = spec.load_adapter()(spec.capabilities)
         self.capabilities: Capabilities = spec.capabilities
         self.retry = RetryPolicy(max_retries=settings.max_retries)
-        base = {"User-Agent": f"callswitch/{__version__}"}
+        base = {"User-Agent": f"callswitch/{__version__}", "Accept-Encoding": ACCEPT_ENCODING}
         auth = self.adapter.auth_headers(settings.api_key.get_secret_value())
+        #: The most a success body may hold, decoded.
+        self.max_response_bytes: int = getattr(settings, "max_response_bytes", MAX_RESPONSE_BYTES)
         # Built once, as httpx.Headers: httpx copies the headers it is given (so requests
         # can share these), and copies a Headers without validating and encoding each
         # name and value again, as it does for a dict on every request.
@@ -101,22 +121,36 @@ class _Engine:
         A failed request's error is thrown into the plan, so a multi-step plan can say
         what it had done before; a plan that does not catch it re-raises it.
         """
+        started = retry.clock()  # the retry deadline bounds the whole operation
+        request = first
         try:
             request = next(plan) if first is None else first
             while True:
-                outcome = yield from self._attempts(request, retry, timeout)
-                if isinstance(outcome, Response):
-                    request = plan.send(outcome)
-                else:
-                    request = plan.throw(outcome)
+                outcome = yield from self._attempts(request, retry, timeout, started)
+                try:
+                    if isinstance(outcome, Response):
+                        request = plan.send(outcome)
+                    else:
+                        request = plan.throw(outcome)
+                except (StopIteration, CallswitchError):
+                    raise
+                except Exception as exc:
+                    # Hostile structure the adapter could not read (nesting too deep for
+                    # the parser, a date out of range): the vendor's answer is at fault.
+                    status = outcome.status_code if isinstance(outcome, Response) else None
+                    error = self.with_key(request, unreadable_answer(self.spec.name, status, exc))
+                    raise error from None
         except StopIteration as stop:
             result: T = stop.value
             return result
+        except CallswitchError as exc:
+            scrub_error(exc, self._hidden(request))
+            raise
         finally:
             plan.close()
 
     def _attempts(
-        self, request: Request, retry: RetryPolicy, timeout: httpx.Timeout
+        self, request: Request, retry: RetryPolicy, timeout: httpx.Timeout, first: float
     ) -> Generator[Step, Reply, Response | CallswitchError]:
         """Send one request until it succeeds or the policy stops: the success response,
         or the error to throw into the plan."""
@@ -133,10 +167,15 @@ class _Engine:
         if secret is not None:
             _httpx_logger.addFilter(_hide_credential_url)  # added once; a no-op after
         clock = retry.clock
-        first = started = clock()
+        started = clock()
+        total = send.budget
         attempt = 0
+        ambiguous = False  # an earlier attempt may have reached the vendor
         while True:
             attempt += 1
+            # At least a moment: a retry is only started with time left before the deadline.
+            send.budget = max(0.05, min(total, retry.deadline - (clock() - first)))
+            send.timeout = _attempt_timeout(timeout, send.budget)
             if secret is not None:
                 _sending_secret_url.set(secret)
             try:
@@ -144,19 +183,36 @@ class _Engine:
             finally:
                 if secret is not None:
                     _sending_secret_url.set(None)
-            if isinstance(reply, httpx.TransportError):
-                self.log(request, type(reply).__name__, started, attempt, clock)
-                wait = retry.after_exception(reply, request.safety, attempt, clock() - first)
+            if isinstance(reply, _Failure):
+                self.log(request, type(reply.error).__name__, started, attempt, clock)
+                if isinstance(reply.error, _BodyTooLarge):
+                    what = f"{request.method} {self.shown_url(request)}"
+                    return self.with_key(request, too_large(self.spec.name, reply.error, what))
+                sent, retryable = classify(reply)
+                ambiguous = ambiguous or sent
+                wait = None
+                if retryable:
+                    wait = retry.after_exception(
+                        reply.error, request.safety, attempt, clock() - first, sent
+                    )
                 if wait is None:
-                    return self.transport_error(request, reply)
+                    return self.transport_error(request, reply.error, sent)
             else:
                 assert reply is not None, "a send step is answered with a response"
                 self.log(request, reply.status_code, started, attempt, clock)
+                if 300 <= reply.status_code < 400:
+                    what = f"{request.method} {self.shown_url(request)}"
+                    location = reply.headers.get("location")
+                    error = redirect_error(self.spec.name, reply.status_code, location, what)
+                    return self.with_key(request, error)
                 if not reply.is_error:
                     return reply
                 # The mapped error, built once per error response: its retry_after is what
                 # a 429/503 waits, and it is what the plan gets if this was the last try.
-                error = self.adapter.error_for(reply)
+                error = self._error_for(reply)
+                if ambiguous and request.method == "DELETE" and isinstance(error, NotFoundError):
+                    # The lost first answer was the delete working: gone is what was asked.
+                    return Response(status_code=204, provider=self.spec.name)
                 wait = retry.after_status(
                     reply.status_code,
                     request.safety,
@@ -191,14 +247,46 @@ class _Engine:
     def timeout_for(self, timeouts: Timeouts) -> httpx.Timeout:
         return httpx.Timeout(timeouts.total, connect=timeouts.connect)
 
-    def to_response(self, resp: httpx.Response) -> Response:
+    def read(self, resp: httpx.Response, deadline: float) -> _BodyReader:
+        """What collects ``resp``'s body, within the size cap and ``deadline``
+        (``time.monotonic`` seconds). An answer already in memory (from a mock transport,
+        which httpx reads and decodes as it is made) is taken as it is."""
+        in_memory = resp.is_stream_consumed
+        reader = _BodyReader(
+            encoding="" if in_memory else resp.headers.get("content-encoding", ""),
+            cap=self.max_response_bytes,
+            is_error=resp.status_code >= 400,
+            deadline=deadline,
+        )
+        if in_memory:
+            reader.feed(resp.content)
+        return reader
+
+    def to_response(self, resp: httpx.Response, content: bytes | None = None) -> Response:
+        """``resp`` as a :class:`Response`; ``content`` is its body as read (default: the
+        body httpx holds, for a response already read)."""
         return Response(
             status_code=resp.status_code,
             # httpx already lower-cases the names items() returns.
             headers=dict(resp.headers.items()),
-            content=resp.content,
+            content=resp.content if content is None else content,
             provider=self.spec.name,
         )
+
+    def _error_for(self, reply: Response) -> ProviderError:
+        """The adapter's error for an error answer; one whose body it cannot read (JSON
+        nested too deep, say) is still the error its status says, so retries go on."""
+        try:
+            return self.adapter.error_for(reply)
+        except Exception:
+            return unreadable_error(self.spec.name, reply.status_code, reply.text)
+
+    def _hidden(self, request: Request | None) -> tuple[str, ...]:
+        """What no error may show: the API key, and the credential URL being sent."""
+        hide = [self.settings.api_key.get_secret_value()]
+        if request is not None and request.is_absolute:
+            hide.append(request.path)
+        return tuple(h for h in hide if len(h) >= 6)
 
     def log(
         self,
@@ -254,13 +342,18 @@ class _Engine:
                 changes[name] = value
         return attrs.evolve(base, **changes) if changes else base
 
-    def transport_error(self, request: Request, exc: Exception) -> TransportError:
+    def transport_error(
+        self, request: Request, exc: Exception, sent: bool | None = None
+    ) -> TransportError:
         url = self.shown_url(request)
         what = f"{request.method} {url}"
-        ambiguous = not never_sent(exc)
+        ambiguous = not never_sent(exc) if sent is None else sent
+        detail = describe(exc, (*self._hidden(request), self.url_for(request)))
+        if isinstance(exc, _Closed) and not ambiguous:
+            return TransportError(f"{self.spec.name}: {what} was not sent: {detail}", sent=False)
         if ambiguous and request.safety is Safety.UNSAFE:
             return OutcomeUnknownError(
-                f"{self.spec.name}: {what} failed after it was sent ({type(exc).__name__}); "
+                f"{self.spec.name}: {what} failed after it was sent ({detail}); "
                 "it may or may not have been applied, so callswitch did not retry it. "
                 "Check the call's state before trying again",
                 method=request.method,
@@ -271,7 +364,7 @@ class _Engine:
             # Retried with its key and still ambiguous: the call may exist. Hand the key
             # back so a later retry reuses it instead of dialling with a new one.
             return OutcomeUnknownError(
-                f"{self.spec.name}: {what} failed after it was sent ({type(exc).__name__}), "
+                f"{self.spec.name}: {what} failed after it was sent ({detail}), "
                 "also on retries; it may have been applied. Retry with the same key: "
                 f"provider_options={{{self.spec.name!r}: {{'idempotency_key': "
                 "error.idempotency_key}}",
@@ -281,9 +374,23 @@ class _Engine:
                 idempotency_key=request.idempotency_key,
             )
         return TransportError(
-            f"{self.spec.name}: {what} failed: {type(exc).__name__}: {exc}. "
-            "Check the network and base_url"
+            f"{self.spec.name}: {what} failed: {detail}. Check the network and base_url",
+            sent=ambiguous,
         )
+
+
+def _attempt_timeout(timeout: httpx.Timeout, budget: float) -> httpx.Timeout:
+    """httpx's per-step timeouts for one attempt, none longer than the attempt's budget."""
+
+    def cap(value: float | None) -> float:
+        return budget if value is None else min(value, budget)
+
+    return httpx.Timeout(
+        connect=cap(timeout.connect),
+        read=cap(timeout.read),
+        write=cap(timeout.write),
+        pool=cap(timeout.pool),
+    )
 
 
 def _retry_after(error: ProviderError, response: Response) -> float | None:

@@ -18,7 +18,9 @@ from typing import Generic, TypeVar
 
 import httpx
 
-from callswitch._engine import Reply, _Engine, _Send
+from callswitch._body import _AttemptTimeout
+from callswitch._engine import Reply, _Closed, _Engine, _Failure, _Send
+from callswitch._faults import BUILD_ERRORS, SEND_ERRORS
 from callswitch._retry import RetryPolicy
 from callswitch._tls import _shared_ssl_context
 from callswitch.calls import AsyncCalls, Calls
@@ -81,13 +83,29 @@ class _BaseClient(Generic[HttpT]):
                 http = self._http_client
                 if http is None:
                     if self._closed:
-                        # What httpx says for a closed client, rather than a new pool that
-                        # nothing would close.
-                        raise RuntimeError(
-                            "this callswitch client is closed; make a new one to send"
-                        )
+                        # Refused, rather than a new pool that nothing would close.
+                        raise _Closed("this callswitch client is closed; make a new one to send")
                     http = self._http_client = self._new_http()
         return http
+
+    def _is_closed(self) -> bool:
+        return self._closed or (self._parent is not None and self._parent._is_closed())
+
+    def _failed(self, exc: Exception, sent: bool | None) -> _Failure:
+        """A failed send, as the engine reads it; any failure of a closed client is that."""
+        if self._is_closed() and not isinstance(exc, _Closed):
+            exc = _Closed("the callswitch client was closed while this request was in flight")
+        return _Failure(exc, sent)
+
+    def _build(self, http: httpx.Client | httpx.AsyncClient, step: _Send) -> httpx.Request:
+        return http.build_request(
+            step.method,
+            step.url,
+            json=step.json,
+            params=step.params,
+            headers=step.headers,
+            timeout=step.timeout,
+        )
 
     def _options(
         self,
@@ -189,25 +207,12 @@ class Client(_BaseClient[httpx.Client]):
     def _run(self, plan: Plan[T], first: Request | None = None) -> T:
         """Carry out the steps of :meth:`_Engine.drive`: send with httpx, wait with sleep."""
         steps = self._engine.drive(plan, first, self._retry, self._timeout)
-        to_response = self._engine.to_response
         reply: Reply = None
         try:
             while True:
                 step = steps.send(reply)
                 if isinstance(step, _Send):
-                    try:
-                        reply = to_response(
-                            self._http.request(
-                                step.method,
-                                step.url,
-                                json=step.json,
-                                params=step.params,
-                                headers=step.headers,
-                                timeout=step.timeout,
-                            )
-                        )
-                    except httpx.TransportError as exc:
-                        reply = exc
+                    reply = self._send(step)
                 else:
                     (self._retry.sleep or time.sleep)(step)
                     reply = None
@@ -217,6 +222,34 @@ class Client(_BaseClient[httpx.Client]):
         except BaseException:
             steps.close()  # the plan is closed too (its finally blocks run)
             raise
+
+    def _send(self, step: _Send) -> Reply:
+        """One attempt: the whole answer within ``step.budget`` seconds, or the failure.
+        Redirects are never followed (not even by a caller's client), and the body is read
+        as a stream within the size cap, checking the time at every chunk."""
+        deadline = time.monotonic() + step.budget
+        try:
+            http = self._http
+            request = self._build(http, step)
+        except BUILD_ERRORS as exc:  # a closed client, a URL or header httpx cannot send
+            return self._failed(exc, sent=False)
+        try:
+            response = http.send(request, stream=True, follow_redirects=False)
+        except SEND_ERRORS as exc:
+            return self._failed(exc, sent=None)
+        try:
+            reader = self._engine.read(response, deadline)
+            if not response.is_stream_consumed:
+                for raw in response.iter_raw():
+                    reader.feed(raw)
+                    if reader.done:
+                        break
+            reader.check_time()
+            return self._engine.to_response(response, reader.content())
+        except SEND_ERRORS as exc:
+            return self._failed(exc, sent=True)
+        finally:
+            response.close()
 
 
 class AsyncClient(_BaseClient[httpx.AsyncClient]):
@@ -283,25 +316,12 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
     async def _run(self, plan: Plan[T], first: Request | None = None) -> T:
         """Carry out the steps of :meth:`_Engine.drive`, awaiting the sends and waits."""
         steps = self._engine.drive(plan, first, self._retry, self._timeout)
-        to_response = self._engine.to_response
         reply: Reply = None
         try:
             while True:
                 step = steps.send(reply)
                 if isinstance(step, _Send):
-                    try:
-                        reply = to_response(
-                            await self._http.request(
-                                step.method,
-                                step.url,
-                                json=step.json,
-                                params=step.params,
-                                headers=step.headers,
-                                timeout=step.timeout,
-                            )
-                        )
-                    except httpx.TransportError as exc:
-                        reply = exc
+                    reply = await self._send(step)
                 else:
                     await _async_sleep(self._retry.sleep, step)
                     reply = None
@@ -311,6 +331,39 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         except BaseException:
             steps.close()  # the plan is closed too (its finally blocks run)
             raise
+
+    async def _send(self, step: _Send) -> Reply:
+        """As :meth:`Client._send`; the budget is also enforced by a cancel scope, so a
+        vendor that trickles its headers cannot hold the attempt either."""
+        import anyio
+
+        with anyio.move_on_after(step.budget):
+            return await self._exchange(step, time.monotonic() + step.budget)
+        return self._failed(_AttemptTimeout("no whole answer within the timeout"), sent=True)
+
+    async def _exchange(self, step: _Send, deadline: float) -> Reply:
+        try:
+            http = self._http
+            request = self._build(http, step)
+        except BUILD_ERRORS as exc:
+            return self._failed(exc, sent=False)
+        try:
+            response = await http.send(request, stream=True, follow_redirects=False)
+        except SEND_ERRORS as exc:
+            return self._failed(exc, sent=None)
+        try:
+            reader = self._engine.read(response, deadline)
+            if not response.is_stream_consumed:
+                async for raw in response.aiter_raw():
+                    reader.feed(raw)
+                    if reader.done:
+                        break
+            reader.check_time()
+            return self._engine.to_response(response, reader.content())
+        except SEND_ERRORS as exc:
+            return self._failed(exc, sent=True)
+        finally:
+            await response.aclose()
 
 
 async def _async_sleep(sleep: Callable[[float], object] | None, seconds: float) -> None:
