@@ -15,12 +15,19 @@ every documented spelling is accepted:
   (Truedy credits, which have no documented USD rate) becomes
   ``Money(amount, CREDITS)`` with the currency ``"credits"``, never mistaken for USD.
   When both are present, USD wins.
-* transcript: the schema says "structure varies" with the example ``[]``; no structure
-  is documented. A string becomes one utterance of unknown role (we do not split
-  "Role: text" lines, which no document promises). A list keeps its string items and
-  its object items that carry ``text`` or ``content``, with ``role``/``speaker`` mapped
-  where the word is unambiguous [assumption]. Anything else yields no utterances; the
-  payload is in ``raw`` either way.
+* transcript: the call-management guide (https://docs.truedy.ai/guides/call-management)
+  documents an ordered list of turns ``{speaker: "agent" | "contact", text, timestamp}``
+  where ``contact`` is the person on the call (neutral role ``user``) and ``timestamp``
+  is seconds from the start of the call (``Utterance.start``). The OpenAPI schema says
+  "structure varies" with the example ``[]``, so other shapes are read too: a string
+  becomes one utterance of unknown role (we do not split "Role: text" lines, which no
+  document promises); list items that carry ``content`` instead of ``text``, or
+  ``role`` instead of ``speaker``, and ``start``/``end`` seconds, are read with the
+  word mapped where it is unambiguous [assumption]. Anything else yields no utterances;
+  the payload is in ``raw`` either way.
+* direction: ``outbound``, ``inbound`` and ``webrtc`` (the guide's list filter); a
+  ``webrtc`` call is a web call (``CallKind.WEB``) of unknown direction, since the
+  browser participant neither dialled nor was dialled by a number.
 
 Unknown values never raise: they become ``unknown`` members or ``None``, and the whole
 call object is kept in ``Call.raw``.
@@ -32,6 +39,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from callswitch.errors import ProviderError
 from callswitch.models import (
     Call,
     CallDirection,
@@ -62,6 +70,7 @@ __all__ = [
     "request_id",
     "to_call",
     "unwrap",
+    "web_call",
 ]
 
 PROVIDER = "truedy"
@@ -81,14 +90,19 @@ _STATUS: Mapping[str, CallStatus] = {
     "failed": CallStatus.FAILED,
 }
 
-#: Neutral status -> the spelling sent as the ``status`` list filter (the schema's enum).
+#: Neutral status -> the spelling sent as the ``status`` list filter: the list guide's
+#: (https://docs.truedy.ai/guides/call-management), not the schema's ``in_progress`` /
+#: ``completed``, which are still read in responses.
 LIST_STATUS: Mapping[CallStatus, str] = {
     CallStatus.QUEUED: "queued",
     CallStatus.RINGING: "ringing",
-    CallStatus.ONGOING: "in_progress",
-    CallStatus.ENDED: "completed",
+    CallStatus.ONGOING: "in-progress",
+    CallStatus.ENDED: "ended",
     CallStatus.FAILED: "failed",
 }
+
+#: The direction of a browser (WebRTC) call.
+WEBRTC = "webrtc"
 
 # Lenient enums looked up in dicts: constructing one goes through its _missing_ hook, and
 # to_call runs for every call read.
@@ -97,6 +111,7 @@ _SENTIMENTS: Mapping[str, Sentiment] = {s.value: s for s in Sentiment}
 
 _ROLES: Mapping[str, UtteranceRole] = {
     "agent": UtteranceRole.AGENT,
+    "contact": UtteranceRole.USER,  # the documented word for the person on the call
     "assistant": UtteranceRole.AGENT,
     "bot": UtteranceRole.AGENT,
     "user": UtteranceRole.USER,
@@ -175,12 +190,10 @@ def _utterance(item: Any) -> UtteranceRow | None:
         return None
     word = _first_text(item, "role", "speaker")
     role = _ROLES.get(word.lower(), UtteranceRole.UNKNOWN) if word else UtteranceRole.UNKNOWN
-    return {
-        "role": role,
-        "text": text,
-        "start": finite_float(item.get("start")),
-        "end": finite_float(item.get("end")),
-    }
+    start = finite_float(item.get("timestamp"))  # documented: seconds from call start
+    if start is None:
+        start = finite_float(item.get("start"))
+    return {"role": role, "text": text, "start": start, "end": finite_float(item.get("end"))}
 
 
 def _transcript(value: Any) -> tuple[Utterance, ...]:
@@ -211,11 +224,8 @@ def to_call(payload: Any) -> Call:
     call_id = call_id_of(payload, "id", PROVIDER)
     status, end_reason, raw_end_reason = parse_status(payload.get("status"))
     raw_direction = payload.get("direction")
-    direction = (
-        _DIRECTIONS.get(raw_direction.lower(), CallDirection.UNKNOWN)
-        if isinstance(raw_direction, str)
-        else CallDirection.UNKNOWN
-    )
+    word = raw_direction.lower() if isinstance(raw_direction, str) else ""
+    direction = _DIRECTIONS.get(word, CallDirection.UNKNOWN)
     from_number, to_number = _numbers(payload, direction)
     sentiment = payload.get("sentiment")
     metadata = payload.get("metadata")
@@ -224,7 +234,7 @@ def to_call(payload: Any) -> Call:
         provider=PROVIDER,
         status=status,
         direction=direction,
-        kind=CallKind.PHONE,  # Truedy documents phone calls only
+        kind=CallKind.WEB if word == WEBRTC else CallKind.PHONE,
         agent_id=_text(payload.get("agent_id")),
         from_number=from_number,
         to_number=to_number,
@@ -244,4 +254,33 @@ def to_call(payload: Any) -> Call:
         end_reason=end_reason,
         raw_end_reason=raw_end_reason,
         raw=payload,  # copied by pydantic, like every dict field
+    )
+
+
+def web_call(payload: Any, *, agent_id: str, variables: Mapping[str, str] | None) -> Call:
+    """The answer of ``POST /webrtc/call`` -> :class:`Call`.
+
+    Truedy answers ``{joinUrl, callId, agentName}`` with no envelope
+    (https://docs.truedy.ai/api-reference/webrtc). ``callId`` becomes ``Call.id`` and
+    ``joinUrl`` (a single-use WebSocket URL for the Ultravox client SDK, so a credential)
+    ``Call.access_token``, hidden from the repr. Nobody has joined yet, so the call is
+    reported as queued [assumption], with the agent and variables that were sent.
+    """
+    data = payload if isinstance(payload, dict) else {}
+    call_id = _text(data.get("callId"))
+    if call_id is None:
+        # The body is not quoted: it may hold the join URL, which is a credential.
+        raise ProviderError(
+            "POST /webrtc/call answered without a callId; expected {joinUrl, callId, agentName}",
+            provider=PROVIDER,
+        )
+    return Call(
+        id=call_id,
+        provider=PROVIDER,
+        status=CallStatus.QUEUED,
+        kind=CallKind.WEB,
+        agent_id=agent_id,
+        variables=dict(variables or {}),
+        access_token=_text(data.get("joinUrl")),
+        raw=data,
     )

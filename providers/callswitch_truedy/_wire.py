@@ -6,6 +6,8 @@ Source: Truedy's public API reference, https://docs.truedy.ai (the OpenAPI docum
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 __all__ = ["IDEMPOTENCY_HEADER", "LIST_STATUSES", "MAX_PAGE_SIZE", "UPDATE_SETTINGS"]
 
 #: The header ``POST /calls`` reads its idempotency key from.
@@ -19,5 +21,16 @@ MAX_PAGE_SIZE = 100
 #: ``variables``).
 UPDATE_SETTINGS = ("recording_enabled", "transcription_enabled", "greeting")
 
-#: The ``status`` values ``GET /calls`` filters on (the schema's enum).
-LIST_STATUSES = ("queued", "ringing", "in_progress", "completed", "failed")
+#: The ``status`` values ``GET /calls`` filters on -> the schema's spelling of each. The
+#: list guide (https://docs.truedy.ai/guides/call-management) spells ``in-progress``,
+#: ``ended`` and ``cancelled``; the OpenAPI schema ``in_progress`` and ``completed``.
+LIST_STATUSES: Mapping[str, str] = {
+    "queued": "queued",
+    "ringing": "ringing",
+    "in_progress": "in_progress",
+    "in-progress": "in_progress",
+    "completed": "completed",
+    "ended": "completed",
+    "cancelled": "cancelled",
+    "failed": "failed",
+}

@@ -1,10 +1,12 @@
 """Truedy adapter: neutral operations <-> Truedy's public API v1 (pure translation).
 
-Wire facts (``shared/vendors.md``, seed 002): bearer auth; ``GET /calls/{id}``;
-``GET /calls`` with ``limit`` (1-100), ``offset`` and filters; ``POST /calls`` (201)
-honouring an ``X-Idempotency-Key`` header; ``PATCH /calls/{id}`` with ``variables`` and
-``call_settings``. Successes are wrapped in ``{data, meta: {request_id, ts}}``; errors
-come as ``{error: {code, message, details}, meta}`` or FastAPI's ``{detail: [...]}``.
+Wire facts (https://docs.truedy.ai, API reference and guides): bearer auth;
+``GET /calls/{id}``; ``GET /calls`` with ``limit`` (1-100), ``offset`` and filters;
+``POST /calls`` (201) honouring an ``X-Idempotency-Key`` header; ``PATCH /calls/{id}``
+with ``variables`` and ``call_settings``; ``POST /webrtc/call`` for a browser call,
+answered without an envelope. Other successes are wrapped in
+``{data, meta: {request_id, ts}}``; errors come as ``{error: {code, message, details},
+meta}`` or FastAPI's ``{detail: [...]}``.
 
 Every operation validates its input when the plan is created, so bad input raises before
 the client sends anything.
@@ -29,6 +31,7 @@ from callswitch.models import (
     Call,
     CallUpdate,
     NewPhoneCall,
+    NewWebCall,
     UpdateResult,
     is_e164,
 )
@@ -48,7 +51,7 @@ from callswitch.plugin import (
     list_filters,
     merge_options,
 )
-from callswitch_truedy._mapping import LIST_STATUS, request_id, to_call, unwrap
+from callswitch_truedy._mapping import LIST_STATUS, request_id, to_call, unwrap, web_call
 from callswitch_truedy._wire import IDEMPOTENCY_HEADER, MAX_PAGE_SIZE
 from callswitch_truedy._wire import UPDATE_SETTINGS as _CALL_SETTINGS
 from callswitch_truedy.capabilities import NAME
@@ -158,6 +161,31 @@ class TruedyAdapter(Adapter):
         response = yield request
         data, _ = unwrap(response.json_object())
         return to_call(data)
+
+    def create_web(self, new: NewWebCall, options: Mapping[str, Any]) -> Plan[Call]:
+        """POST /webrtc/call ``{agent_id, variables?}``; ``Call.access_token`` is the
+        join URL. Truedy documents no idempotency key here, so it is never repeated once
+        it may have arrived."""
+        if new.metadata is not None:
+            raise InvalidRequestError(
+                "Truedy's POST /webrtc/call takes only agent_id and variables, so callswitch "
+                "will not send metadata: pass variables= for data the agent should use"
+            )
+        body: dict[str, Any] = {"agent_id": new.agent_id}
+        if new.variables is not None:
+            body["variables"] = dict(new.variables)
+        request = Request(
+            "POST",
+            "/webrtc/call",
+            json=merge_options(NAME, body, options),
+            safety=Safety.UNSAFE,
+            operation="calls.create_web",
+        )
+        return self._create_web(request, new)
+
+    def _create_web(self, request: Request, new: NewWebCall) -> Plan[Call]:
+        response = yield request
+        return web_call(response.json_object(), agent_id=new.agent_id, variables=new.variables)
 
     # -- update -----------------------------------------------------------------------
     def update(

@@ -38,10 +38,12 @@ _ROWS: tuple[Support, ...] = (
         _REF,
         condition="needs agent_id; metadata is not accepted on create",
     ),
-    unsupported(
+    supported(
         "calls.create_web",
-        "Truedy documents phone calls only; there is no web-call endpoint",
-        _NO_ENDPOINT,
+        "POST /webrtc/call {agent_id, variables}; the answer {joinUrl, callId, agentName} "
+        "becomes a web call whose access_token is the single-use join URL",
+        "https://docs.truedy.ai/api-reference/webrtc",
+        condition="metadata is not accepted; join promptly, the URL expires",
     ),
     supported(
         "calls.update",

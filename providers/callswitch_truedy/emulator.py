@@ -5,7 +5,12 @@ Shapes follow seed 002 (Truedy's OpenAPI for ``PATCH /calls/{id}``) and vendors.
 success ``{data, meta: {request_id, ts}, pagination?}``, errors
 ``{error: {code, message, details}, meta}``, FastAPI-style 422 ``{detail: [...]}`` for
 bodies that do not fit the schema. Truedy has no end, delete or live-control endpoint,
-so neither has the emulator. Assumptions (``ASSUMPTION`` below): unknown body fields
+so neither has the emulator. ``POST /webrtc/call`` answers ``{joinUrl, callId,
+agentName}`` with no envelope (https://docs.truedy.ai/api-reference/webrtc) and records
+a call of direction ``webrtc`` under ``callId``; transcripts are the call-management
+guide's turns ``{speaker: "agent" | "contact", text, timestamp}``; the ``status`` list
+filter takes the guide's spellings (``in-progress``, ``ended``, ``cancelled``) and the
+schema's (``in_progress``, ``completed``). Assumptions (``ASSUMPTION`` below): unknown body fields
 are a 422 (``extra_forbidden``); a non-E.164 number is a 400 ``validation_error``;
 ``PATCH`` applies in any call state; a reused ``X-Idempotency-Key`` returns the first
 call whatever the body; the call record also shows ``variables`` and ``call_settings``
@@ -103,6 +108,7 @@ class TruedyEmulator(Emulator):
                 Route(prefix + "/calls", g(self._create), methods=["POST"]),
                 Route(prefix + "/calls/{call_id}", g(self._get), methods=["GET"]),
                 Route(prefix + "/calls/{call_id}", g(self._update), methods=["PATCH"]),
+                Route(prefix + "/webrtc/call", g(self._webrtc), methods=["POST"]),
             ]
         return routes
 
@@ -144,7 +150,7 @@ class TruedyEmulator(Emulator):
             call["status"] = "in_progress"
             call["started_at"] = call.get("started_at") or _iso(now)
             if not call["transcript"]:
-                call["transcript"].append({"role": "agent", "text": _GREETING, "start": 0.0})
+                call["transcript"].append({"speaker": "agent", "text": _GREETING, "timestamp": 0.0})
         elif status in ("ended", "failed"):
             if call["status"] in ("completed", "failed"):
                 return
@@ -157,7 +163,7 @@ class TruedyEmulator(Emulator):
             start_ts = datetime.fromisoformat(started.replace("Z", "+00:00")).timestamp()
             seconds = max(0, round(now - start_ts))
             call["duration_seconds"] = seconds
-            call["transcript"].append({"role": "user", "text": _REPLY, "start": 1.0})
+            call["transcript"].append({"speaker": "contact", "text": _REPLY, "timestamp": 1.0})
             call["summary"] = "Emulated call: the agent greeted the caller about an order."
             call["short_summary"] = "Emulated call"
             call["sentiment"] = "neutral"
@@ -171,11 +177,11 @@ class TruedyEmulator(Emulator):
         return {
             "id": self.new_id("call_", 8),
             "status": "queued",
-            "direction": "outbound",
+            "direction": body.get("direction", "outbound"),
             "agent_id": body["agent_id"],
-            "phone_number": body["phone_number"],
+            "phone_number": body.get("phone_number"),
             "from_number": body.get("from_number"),
-            "to_number": body["phone_number"],
+            "to_number": body.get("phone_number"),
             "duration_seconds": None,
             "cost_usd": None,
             "summary": None,
@@ -342,6 +348,7 @@ class TruedyEmulator(Emulator):
                     ["query", "status"], f"Input should be one of {', '.join(_STATUSES)}", "enum"
                 )
             )
+        wanted = {"status": _STATUSES.get(q.get("status", ""))}
         if problems:
             raise _Invalid(problems)
 
@@ -349,7 +356,7 @@ class TruedyEmulator(Emulator):
             created = datetime.fromisoformat(call["created_at"].replace("Z", "+00:00")).timestamp()
             return (
                 all(
-                    q.get(k) is None or call.get(k) == q[k]
+                    q.get(k) is None or call.get(k) == wanted.get(k, q[k])
                     for k in ("status", "direction", "agent_id")
                 )
                 and ("created_after" not in bounds or created > bounds["created_after"])
@@ -371,6 +378,20 @@ class TruedyEmulator(Emulator):
                     },
                     "meta": self.meta(),
                 }
+            )
+
+    async def _webrtc(self, request: Request) -> Response:
+        body = await self._object(request)
+        self._extra(body, frozenset({"agent_id", "variables"}), ["body"])
+        if not isinstance(body.get("agent_id"), str) or not body["agent_id"]:
+            raise _Invalid([_problem(["body", "agent_id"], "Field required", "missing")])
+        self._check_variables(body.get("variables"))
+        with self.lock:
+            call = self._record({**body, "direction": "webrtc"})
+            self._store(call)
+            join_url = f"wss://truedy-emulator.invalid/calls/{call['id']}?t={self.new_id()}"
+            return JSONResponse(
+                {"joinUrl": join_url, "callId": call["id"], "agentName": "Emulated agent"}
             )
 
     async def _update(self, request: Request) -> Response:

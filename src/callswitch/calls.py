@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping
 from typing import Any, Protocol, TypeVar
 
 from callswitch._engine import _Engine
 from callswitch._listing import _Listing
 from callswitch._policy import ProviderOptions, _Policy
+from callswitch._retry import RetryPolicy
+from callswitch._wait import Waiter, WaitFor, sleep_async
 from callswitch.capabilities import CONTROL_FIELDS, UPDATE_FIELDS, Capability
 from callswitch.errors import InvalidRequestError
 from callswitch.http import Plan, Request
@@ -32,6 +35,7 @@ class _SyncRunner(Protocol):
     """What :class:`Calls` needs of its client."""
 
     _engine: _Engine
+    _retry: RetryPolicy
 
     def _run(self, plan: Plan[T], first: Request | None = None) -> T: ...
 
@@ -40,6 +44,7 @@ class _AsyncRunner(Protocol):
     """What :class:`AsyncCalls` needs of its client."""
 
     _engine: _Engine
+    _retry: RetryPolicy
 
     def _run(self, plan: Plan[T], first: Request | None = None) -> Awaitable[T]: ...
 
@@ -70,6 +75,24 @@ class _CallsBase:
         self._p.require(Capability.CALLS_LIST)
         self._p.check_filters(filters)
         return _Listing(self._e, limit, filters)
+
+    def _waiter(
+        self,
+        call_id: str,
+        until: WaitFor,
+        timeout: float,
+        poll_interval: float | None,
+        retry: RetryPolicy,
+    ) -> Waiter:
+        check_call_id(call_id)
+        return Waiter(
+            self._e.spec.name,
+            call_id,
+            until,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            clock=retry.clock,
+        )
 
     def _plan_get(self, call_id: str) -> Plan[Call]:
         self._p.require(Capability.CALLS_GET)
@@ -159,6 +182,7 @@ class Calls(_CallsBase):
     def __init__(self, client: _SyncRunner) -> None:
         super().__init__(client._engine)
         self._run = client._run
+        self._client = client
 
     def get(self, call_id: str) -> Call:
         """The call with this id. Raises NotFoundError when the vendor does not know it."""
@@ -228,6 +252,31 @@ class Calls(_CallsBase):
         """Delete the call's record at the vendor (does not hang up)."""
         self._run(self._plan_delete(call_id))
 
+    def wait(
+        self,
+        call_id: str,
+        until: WaitFor,
+        *,
+        timeout: float = 120.0,
+        poll_interval: float | None = None,
+    ) -> Call:
+        """Poll the call until its status is one of ``until`` (a status or a collection of
+        them) and return it. Polls with backoff (0.5 s growing to 5 s) unless
+        ``poll_interval`` fixes the pace; every poll is a ``get`` under the retry rules.
+
+        Raises InvalidCallStateError (with ``.call``) when the call reaches a final status
+        (ended, failed) not in ``until``, and errors.WaitTimeoutError (with ``.call``)
+        after ``timeout`` seconds. Bad arguments raise before anything is sent.
+        """
+        retry = self._client._retry
+        waiter = self._waiter(call_id, until, timeout, poll_interval, retry)
+        sleep = retry.sleep or time.sleep
+        while True:
+            step = waiter.after(self.get(call_id))
+            if isinstance(step, Call):
+                return step
+            sleep(step)
+
 
 class AsyncCalls(_CallsBase):
     """``client.calls`` on an :class:`AsyncClient`: the same operations, awaitable."""
@@ -235,6 +284,7 @@ class AsyncCalls(_CallsBase):
     def __init__(self, client: _AsyncRunner) -> None:
         super().__init__(client._engine)
         self._run = client._run
+        self._client = client
 
     async def get(self, call_id: str) -> Call:
         return await self._run(self._plan_get(call_id))
@@ -296,3 +346,20 @@ class AsyncCalls(_CallsBase):
 
     async def delete(self, call_id: str) -> None:
         await self._run(self._plan_delete(call_id))
+
+    async def wait(
+        self,
+        call_id: str,
+        until: WaitFor,
+        *,
+        timeout: float = 120.0,
+        poll_interval: float | None = None,
+    ) -> Call:
+        """As :meth:`Calls.wait`, awaitable; waits with the client's ``sleep``."""
+        retry = self._client._retry
+        waiter = self._waiter(call_id, until, timeout, poll_interval, retry)
+        while True:
+            step = waiter.after(await self.get(call_id))
+            if isinstance(step, Call):
+                return step
+            await sleep_async(retry.sleep, step)

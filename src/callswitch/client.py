@@ -10,7 +10,6 @@ client turns those steps into IO in a few lines: ``Client`` with ``httpx.Client`
 
 from __future__ import annotations
 
-import inspect
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from callswitch._engine import Reply, _Closed, _Engine, _Failure, _Send
 from callswitch._faults import BUILD_ERRORS, SEND_ERRORS
 from callswitch._retry import RetryPolicy
 from callswitch._tls import _shared_ssl_context
+from callswitch._wait import sleep_async
 from callswitch.calls import AsyncCalls, Calls
 from callswitch.capabilities import Capabilities, Capability
 from callswitch.config import Settings, Timeouts
@@ -323,7 +323,7 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
                 if isinstance(step, _Send):
                     reply = await self._send(step)
                 else:
-                    await _async_sleep(self._retry.sleep, step)
+                    await sleep_async(self._retry.sleep, step)
                     reply = None
         except StopIteration as stop:
             result: T = stop.value
@@ -364,14 +364,3 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
             return self._failed(exc, sent=True)
         finally:
             await response.aclose()
-
-
-async def _async_sleep(sleep: Callable[[float], object] | None, seconds: float) -> None:
-    if sleep is None:
-        import anyio  # only when a retry waits: not every application needs it loaded
-
-        await anyio.sleep(seconds)
-        return
-    waited = sleep(seconds)
-    if inspect.isawaitable(waited):
-        await waited

@@ -17,10 +17,13 @@ them all. The tree::
     |   +-- ServerError               5xx
     +-- TransportError                connection failure or timeout; nothing usable came back
     |   +-- OutcomeUnknownError       a request that is not safe to repeat may have been applied
+    +-- WaitTimeoutError              calls.wait gave up before the call reached a status
+                                      it waited for (TimeoutError)
     +-- AllProvidersFailedError       a router found no vendor to take a new call; nothing created
 
 Misuse (``InvalidRequestError``) subclasses :class:`ValueError`, so code that already
-catches ``ValueError`` for bad input keeps working.
+catches ``ValueError`` for bad input keeps working; ``WaitTimeoutError`` subclasses the
+builtin :class:`TimeoutError` for the same reason.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ __all__ = [
     "TransportError",
     "UnsupportedCapabilityError",
     "UnsupportedCapabilityWarning",
+    "WaitTimeoutError",
     "error_class_for_status",
 ]
 
@@ -155,7 +159,16 @@ class NotFoundError(ProviderError):
 
 
 class InvalidCallStateError(ProviderError):
-    """The call's state does not allow this action (for example, control of an ended call)."""
+    """The call's state does not allow this action (for example, control of an ended call).
+
+    ``call`` is the last :class:`~callswitch.models.Call` seen when callswitch itself found
+    the state wrong (``calls.wait`` on a call that ended in a status nobody waited for);
+    ``None`` when the vendor refused.
+    """
+
+    def __init__(self, message: str, *, call: Any = None, **kwargs: Any) -> None:
+        self.call = call
+        super().__init__(message, **kwargs)
 
 
 class RateLimitError(ProviderError):
@@ -208,6 +221,22 @@ class OutcomeUnknownError(TransportError):
         self.json = json
         self.idempotency_key = idempotency_key
         super().__init__(message, sent=True)
+
+
+class WaitTimeoutError(CallswitchError, TimeoutError):
+    """``calls.wait`` ran out of time before the call reached a status it waited for.
+
+    ``call`` is the last :class:`~callswitch.models.Call` seen (``None`` when no poll
+    completed), ``until`` the statuses waited for and ``timeout`` the seconds allowed.
+    """
+
+    def __init__(
+        self, message: str, *, call: Any = None, until: tuple[str, ...] = (), timeout: float = 0.0
+    ) -> None:
+        self.call = call
+        self.until = until
+        self.timeout = timeout
+        super().__init__(message)
 
 
 _STATUS_CLASSES: dict[int, type[ProviderError]] = {

@@ -357,6 +357,13 @@ class Call(_Output):
             raise ValueError("timestamps must be timezone-aware")
         return value
 
+    @property
+    def ref(self) -> str:
+        """The provider-qualified id, ``"<provider>:<id>"``: one key for calls from several
+        vendors. Derived from ``provider`` and ``id``, so it is not a field: it is left out
+        of ``model_dump()`` and of equality, which ``provider`` and ``id`` already decide."""
+        return f"{self.provider}:{self.id}"
+
 
 class UpdateResult(_Output):
     """What an update did. ``call`` is the updated call when the vendor returns it."""

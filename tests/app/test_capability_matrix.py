@@ -19,7 +19,7 @@ EXPECTED: dict[str, tuple[bool, bool, bool]] = {
     "calls.get": (Y, Y, Y),
     "calls.list": (Y, Y, Y),
     "calls.create_phone": (Y, Y, Y),
-    "calls.create_web": (Y, N, N),  # Retell create-web-call; none documented for Truedy/Vapi
+    "calls.create_web": (Y, Y, N),  # Retell create-web-call, Truedy POST /webrtc/call
     "calls.update": (Y, Y, Y),
     "calls.control": (Y, N, Y),  # Truedy: "end / delete / live control: none documented"
     "calls.end": (Y, N, Y),  # Retell stop-call, Vapi end-call

@@ -162,3 +162,22 @@ def test_set_fields_names_the_non_none_fields_in_declaration_order(model: type) 
     some = names[::2]
     assert model(**{n: values[n] for n in reversed(some)}).set_fields() == some
     assert model(**{some[0]: values[some[0]], names[1]: None}).set_fields() == (some[0],)
+
+
+def test_call_ref_is_provider_qualified_and_not_a_field() -> None:
+    """Call.ref is "<provider>:<id>", derived, and stays out of dumps and equality."""
+    call = Call(id="call_1", provider="retell", status=CallStatus.ENDED)
+    assert call.ref == "retell:call_1"
+    assert "ref" not in call.model_dump()
+    assert "ref" not in call.model_dump_json()
+    assert Call.model_validate(call.model_dump()) == call
+    assert Call(id="call_1", provider="vapi").ref != call.ref
+
+
+def test_call_ref_survives_pickling() -> None:
+    import pickle
+
+    call = Call(id="c-9", provider="truedy")
+    copy = pickle.loads(pickle.dumps(call))  # noqa: S301 - our own bytes
+    assert copy == call
+    assert copy.ref == "truedy:c-9"

@@ -115,5 +115,7 @@ def test_life_cycle_fills_the_record(http: httpx.Client, emu: TruedyEmulator) ->
     assert call["started_at"]
     assert call["ended_at"]
     assert call["duration_seconds"] is not None
-    assert [u["role"] for u in call["transcript"]] == ["agent", "user"]
+    # The call-management guide's turn shape: {speaker: "agent" | "contact", text, timestamp}.
+    assert [u["speaker"] for u in call["transcript"]] == ["agent", "contact"]
+    assert all(set(u) == {"speaker", "text", "timestamp"} for u in call["transcript"])
     assert call["summary"]

@@ -505,10 +505,10 @@ CREATE_CASES = [
         ("truedy",),
     ),
     Case(
-        "truedy create_web",
-        lambda c: c.calls.create_web(agent_id="a"),
-        UnsupportedCapabilityError,
-        r"Check client\.supports",
+        "truedy create_web metadata",
+        lambda c: c.calls.create_web(agent_id="a", metadata={"k": 1}),
+        InvalidRequestError,
+        r"will not send metadata: pass variables=",
         ("truedy",),
     ),
 ]

@@ -153,6 +153,11 @@ OPS: dict[str, dict[str, Op]] = {
             lambda c: c.calls.create_phone(to_number="+14155550123", agent_id="agt_1"),
             True,
         ),
+        "create_web": (
+            ("POST", "*/webrtc/call"),
+            lambda c: c.calls.create_web(agent_id="agt_1"),
+            True,
+        ),
         "update": (
             ("PATCH", "*/calls/c1"),
             lambda c: c.calls.update("c1", CallUpdate(variables={"a": "b"})),

@@ -115,7 +115,7 @@ def test_list_params_map_every_filter(adapter: TruedyAdapter) -> None:
     assert dict(request.params) == {
         "limit": 20,
         "offset": 40,
-        "status": "in_progress",
+        "status": "in-progress",
         "direction": "outbound",
         "agent_id": "agt_1",
         "created_after": "2026-04-05T10:00:00Z",
@@ -128,12 +128,12 @@ def test_list_params_map_every_filter(adapter: TruedyAdapter) -> None:
     [
         (CallStatus.QUEUED, "queued"),
         (CallStatus.RINGING, "ringing"),
-        (CallStatus.ONGOING, "in_progress"),
-        (CallStatus.ENDED, "completed"),
+        (CallStatus.ONGOING, "in-progress"),
+        (CallStatus.ENDED, "ended"),
         (CallStatus.FAILED, "failed"),
     ],
 )
-def test_status_filter_uses_the_schema_enum(
+def test_status_filter_uses_the_list_guide_spelling(
     adapter: TruedyAdapter, neutral: CallStatus, wire: str
 ) -> None:
     request = next(adapter.list_page(filters={"status": neutral}, page_size=5, cursor=None))

@@ -11,6 +11,7 @@ SUPPORTED = {
     Capability.CALLS_GET,
     Capability.CALLS_LIST,
     Capability.CALLS_CREATE_PHONE,
+    Capability.CALLS_CREATE_WEB,
     Capability.CALLS_UPDATE,
     Capability.WEBHOOKS_VERIFY,
     Capability.UPDATE_VARIABLES,

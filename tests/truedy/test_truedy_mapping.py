@@ -220,3 +220,27 @@ def test_any_field_values_parse(fields: dict[str, Any]) -> None:
     call = to_call({"id": "call_x", **fields})
     assert call.id == "call_x"
     assert call.raw["id"] == "call_x"
+
+
+def test_documented_transcript_turns() -> None:
+    """The call-management guide's turns: speaker agent/contact, text, timestamp seconds."""
+    call = to_call(
+        {
+            "id": "c",
+            "transcript": [
+                {"speaker": "agent", "text": "Hi, this is Truedy calling.", "timestamp": 0.4},
+                {"speaker": "contact", "text": "Hello, who is this?", "timestamp": 3},
+                {"speaker": "agent", "text": "Your appointment assistant.", "timestamp": 5.25},
+            ],
+        }
+    )
+    assert call.transcript == (
+        Utterance(role=UtteranceRole.AGENT, text="Hi, this is Truedy calling.", start=0.4),
+        Utterance(role=UtteranceRole.USER, text="Hello, who is this?", start=3.0),
+        Utterance(role=UtteranceRole.AGENT, text="Your appointment assistant.", start=5.25),
+    )
+
+
+def test_transcript_null_while_processing_is_empty() -> None:
+    """The guide: transcript may be null for a few seconds after the call ends."""
+    assert to_call({"id": "c", "transcript": None}).transcript == ()

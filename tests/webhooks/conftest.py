@@ -237,8 +237,10 @@ def vapi_payloads() -> dict[str, dict[str, Any]]:
 
 
 def _truedy_call(status: str, **extra: Any) -> dict[str, Any]:
+    """``data`` in the flat form of the webhooks guide's example (``call_id``, ``status``,
+    ``agent_id``, ``duration_seconds``), with more fields of ``GET /calls/{id}``."""
     call: dict[str, Any] = {
-        "id": CALL_ID,
+        "call_id": CALL_ID,
         "status": status,
         "direction": "outbound",
         "agent_id": "agt_f9447372",
@@ -252,8 +254,30 @@ def _truedy_call(status: str, **extra: Any) -> dict[str, Any]:
     return call
 
 
+def _ultravox_event(event: str, event_id: str) -> dict[str, Any]:
+    """``data`` as the available-webhooks guide shows it: the original Ultravox event."""
+    return {
+        "event": event,
+        "call": {"callId": CALL_ID, "agent": {"agentId": "uv_agent_123"}},
+        "id": event_id,
+    }
+
+
+#: The available-webhooks guide's example body, verbatim.
+TRUEDY_DOC_EXAMPLE: dict[str, Any] = {
+    "event": "call.ended",
+    "timestamp": "2026-03-18T14:30:00.000Z",
+    "data": {
+        "event": "call.ended",
+        "call": {"callId": "uv_call_123", "agent": {"agentId": "uv_agent_123"}},
+        "id": "uv_evt_123",
+    },
+}
+
+
 def truedy_payloads() -> dict[str, dict[str, Any]]:
-    """Truedy events: ``{"event", "timestamp", "data", "id"}``."""
+    """Truedy call events: ``{"event", "timestamp", "data"}``, ``data`` either the
+    Ultravox event (call id at ``data.call.callId``) or the flat form with ``id``."""
     ended = _truedy_call(
         "completed",
         ended_at="2026-03-03T20:02:22Z",
@@ -293,6 +317,16 @@ def truedy_payloads() -> dict[str, dict[str, Any]]:
             "event": "call.billed",
             "timestamp": "2026-03-03T20:05:00Z",
             "data": ended,
+        },
+        "call.joined": {
+            "event": "call.joined",
+            "timestamp": "2026-03-03T20:00:02Z",
+            "data": _ultravox_event("call.joined", "uv_evt_006"),
+        },
+        "call.analyzed": {
+            "event": "call.analyzed",
+            "timestamp": "2026-03-03T20:03:00Z",
+            "data": _ultravox_event("call.analyzed", "uv_evt_007"),
         },
     }
 

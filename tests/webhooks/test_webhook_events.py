@@ -79,7 +79,9 @@ TRUEDY_TYPES = {
     "call.ended": EventType.CALL_ENDED,
     "call.completed": EventType.CALL_ENDED,
     "call.failed": EventType.CALL_ENDED,
-    "call.billed": EventType.OTHER,
+    "call.billed": EventType.CALL_BILLED,
+    "call.joined": EventType.CALL_ANSWERED,
+    "call.analyzed": EventType.CALL_ANALYZED,
 }
 
 
@@ -373,3 +375,106 @@ def test_truedy_event_without_times_falls_back_to_the_call(samples: ModuleType) 
 )
 def test_event_time(value: Any, expected: datetime | None) -> None:
     assert webhooks.event_time(value) == expected
+
+
+# ------------------------------------------------------------ Truedy's documented shapes
+
+
+def test_truedy_documented_example_gives_the_call_not_the_event_id(
+    samples: ModuleType, signed: Signed
+) -> None:
+    """The available-webhooks guide's example: the call is data.call.callId, the event id
+    data.id, the agent data.call.agent.agentId, the time the top-level timestamp."""
+    event = _parse(signed, samples, "truedy", samples.TRUEDY_DOC_EXAMPLE)
+    assert event.type is EventType.CALL_ENDED
+    assert event.id == "uv_evt_123"
+    assert event.call is not None
+    assert event.call.id == "uv_call_123"
+    assert event.call.agent_id == "uv_agent_123"
+    assert event.call.raw == samples.TRUEDY_DOC_EXAMPLE["data"]
+    assert event.occurred_at == datetime(2026, 3, 18, 14, 30, tzinfo=UTC)
+    assert event.raw == samples.TRUEDY_DOC_EXAMPLE
+
+
+@pytest.mark.parametrize(
+    ("data", "call_id", "event_id"),
+    [
+        ({"call_id": "c-flat", "id": "e1"}, "c-flat", "e1"),
+        ({"callId": "c-camel", "eventId": "e2"}, "c-camel", "e2"),
+        ({"call": {"callId": "c-nested"}, "call_id": "ignored", "id": "e3"}, "c-nested", "e3"),
+    ],
+)
+def test_truedy_every_documented_call_id_and_event_id_spelling(
+    data: dict[str, Any], call_id: str, event_id: str, samples: ModuleType, signed: Signed
+) -> None:
+    payload = {"event": "call.started", "timestamp": "2026-03-18T14:30:00Z", "data": data}
+    event = _parse(signed, samples, "truedy", payload)
+    assert event.call is not None
+    assert event.call.id == call_id
+    assert event.id == event_id
+
+
+def test_truedy_older_flat_example_with_top_level_id(samples: ModuleType, signed: Signed) -> None:
+    """The webhooks guide's flat example: data.call_id, data.status, top-level id."""
+    payload = {
+        "event": "call.ended",
+        "timestamp": "2026-03-03T12:00:00Z",
+        "data": {
+            "call_id": "uuid",
+            "status": "completed",
+            "agent_id": "uuid-agent",
+            "duration_seconds": 120,
+        },
+        "id": "evt_abc123",
+    }
+    event = _parse(signed, samples, "truedy", payload)
+    assert event.id == "evt_abc123"
+    assert event.call is not None
+    assert (event.call.id, event.call.status) == ("uuid", CallStatus.ENDED)
+    assert event.call.agent_id == "uuid-agent"
+    assert event.call.duration == timedelta(seconds=120)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("batch.status.changed", EventType.BATCH_STATUS_CHANGED),
+        ("batch.completed", EventType.BATCH_COMPLETED),
+        ("voice.training.completed", EventType.OTHER),
+    ],
+)
+def test_truedy_batch_and_voice_events_are_typed_without_a_call(
+    name: str, expected: EventType, samples: ModuleType, signed: Signed
+) -> None:
+    payload = {"event": name, "timestamp": "2026-03-18T14:30:00Z", "data": {"batch_id": "b1"}}
+    event = _parse(signed, samples, "truedy", payload)
+    assert event.type is expected
+    assert event.call is None
+    assert event.raw_type == name
+
+
+def test_truedy_ultravox_events_imply_a_status_only_where_documented(
+    samples: ModuleType, signed: Signed
+) -> None:
+    """call.joined: the participant joined (ongoing); call.failed: failed; call.ended
+    without a status says nothing about whether the call connected."""
+    statuses = {}
+    for name in ("call.joined", "call.failed", "call.ended", "call.started"):
+        payload = {"event": name, "data": {"call": {"callId": "c1"}, "id": f"e-{name}"}}
+        event = _parse(signed, samples, "truedy", payload)
+        assert event.call is not None
+        statuses[name] = event.call.status
+    assert statuses == {
+        "call.joined": CallStatus.ONGOING,
+        "call.failed": CallStatus.FAILED,
+        "call.ended": CallStatus.UNKNOWN,
+        "call.started": CallStatus.UNKNOWN,
+    }
+
+
+def test_truedy_call_event_without_call_id_has_no_call(samples: ModuleType, signed: Signed) -> None:
+    """data.id is the event id, never the call id."""
+    payload = {"event": "call.ended", "data": {"id": "uv_evt_9", "event": "call.ended"}}
+    event = _parse(signed, samples, "truedy", payload)
+    assert event.call is None
+    assert event.id == "uv_evt_9"

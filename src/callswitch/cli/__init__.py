@@ -23,9 +23,13 @@ from typing import TYPE_CHECKING, TextIO
 
 from callswitch.cli._calls import (
     cmd_calls_control,
+    cmd_calls_create,
+    cmd_calls_delete,
+    cmd_calls_end,
     cmd_calls_get,
     cmd_calls_list,
     cmd_calls_update,
+    cmd_calls_wait,
 )
 from callswitch.cli._catalog import (
     MARKDOWN_HEADER,
@@ -71,6 +75,10 @@ _COMMANDS: dict[tuple[str, str | None], Callable[[_Context], int]] = {
     ("calls", "list"): cmd_calls_list,
     ("calls", "update"): cmd_calls_update,
     ("calls", "control"): cmd_calls_control,
+    ("calls", "create"): cmd_calls_create,
+    ("calls", "end"): cmd_calls_end,
+    ("calls", "delete"): cmd_calls_delete,
+    ("calls", "wait"): cmd_calls_wait,
     ("emulate", None): cmd_emulate,
     ("demo", None): cmd_demo,
 }
@@ -117,7 +125,7 @@ def run(
         from callswitch.errors import UnsupportedCapabilityError
 
         message = " ".join(str(exc).split()) or type(exc).__name__
-        if isinstance(exc, UnsupportedCapabilityError):
+        if isinstance(exc, UnsupportedCapabilityError) and hasattr(args, "drop_unsupported"):
             message += " On the command line, --drop-unsupported sends the supported part."
         err_stream.write(f"callswitch: error: {message}\n")
         return _exit_code(exc)

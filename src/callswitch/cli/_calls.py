@@ -1,4 +1,4 @@
-"""``callswitch calls get|list|update|control``."""
+"""``callswitch calls get|list|create|update|control|end|delete|wait``."""
 
 from __future__ import annotations
 
@@ -58,6 +58,14 @@ def _listing(client: Client, args: argparse.Namespace) -> Iterator[Call]:
         filters["status"] = CallStatus(args.status)
     if args.agent_id:
         filters["agent_id"] = args.agent_id
+    if args.direction:
+        filters["direction"] = args.direction
+    # Dates go to the library as given: it takes ISO 8601 with an offset and says so when
+    # one is missing (a date without a zone is not guessed at).
+    if args.created_after:
+        filters["created_after"] = args.created_after
+    if args.created_before:
+        filters["created_before"] = args.created_before
     return client.calls.list(limit=None if args.all else args.limit, **filters)
 
 
@@ -174,4 +182,71 @@ def cmd_calls_control(ctx: _Context) -> int:
     with _quiet_drops(), ctx.connect(drop=args.drop_unsupported) as client:
         result = client.calls.control(args.call_id, control)
     _report(ctx, args.call_id, result.applied, result.dropped, None)
+    return EXIT_OK
+
+
+def _show_one(ctx: _Context, call: Call) -> None:
+    if ctx.out.as_json:
+        ctx.out.json(_call_dict(call))
+    else:
+        _show_call(ctx.out, call)
+
+
+def cmd_calls_create(ctx: _Context) -> int:
+    args = ctx.args
+    variables = _pairs(args.variable, "--variable")
+    metadata = _pairs(args.metadata, "--metadata")
+    if args.web:
+        if args.to_number or args.from_number:
+            raise _UsageError(
+                "calls create --web takes no --to or --from (a web call dials no number)"
+            )
+        if not args.agent_id:
+            raise _UsageError("calls create --web needs --agent ID")
+        with ctx.connect() as client:
+            call = client.calls.create_web(
+                agent_id=args.agent_id, variables=variables, metadata=metadata
+            )
+    else:
+        if not args.to_number:
+            raise _UsageError("calls create needs --to NUMBER (or --web for a web call)")
+        with ctx.connect() as client:
+            call = client.calls.create_phone(
+                to_number=args.to_number,
+                from_number=args.from_number,
+                agent_id=args.agent_id,
+                variables=variables,
+                metadata=metadata,
+            )
+    _show_one(ctx, call)
+    return EXIT_OK
+
+
+def cmd_calls_end(ctx: _Context) -> int:
+    with ctx.connect() as client:
+        client.calls.end(ctx.args.call_id)
+    if ctx.out.as_json:
+        ctx.out.json({"call_id": ctx.args.call_id, "ended": True})
+    else:
+        ctx.out.line(f"ended {ctx.args.call_id}")
+    return EXIT_OK
+
+
+def cmd_calls_delete(ctx: _Context) -> int:
+    with ctx.connect() as client:
+        client.calls.delete(ctx.args.call_id)
+    if ctx.out.as_json:
+        ctx.out.json({"call_id": ctx.args.call_id, "deleted": True})
+    else:
+        ctx.out.line(f"deleted {ctx.args.call_id}")
+    return EXIT_OK
+
+
+def cmd_calls_wait(ctx: _Context) -> int:
+    args = ctx.args
+    with ctx.connect() as client:
+        call = client.calls.wait(
+            args.call_id, args.until, timeout=args.timeout, poll_interval=args.poll_interval
+        )
+    _show_one(ctx, call)
     return EXIT_OK

@@ -40,8 +40,26 @@ def cmd_emulate(ctx: _Context) -> int:
             f"it with --base-url {base_url} or CALLSWITCH_BASE_URL={base_url}"
         )
 
+    # Passed only when given, so the flags need no newer serve() than they use.
+    timers = {
+        key: value
+        for key, value in (
+            ("answer_after", ctx.args.answer_after),
+            ("end_after", ctx.args.end_after),
+        )
+        if value is not None
+    }
+    if timers:
+        from callswitch.emulators._network import check_delay
+
+        for key, value in timers.items():
+            try:
+                check_delay(key, value)
+            except ValueError as exc:
+                flag = "--" + key.replace("_", "-")
+                raise _UsageError(f"{flag} {str(exc).split(' ', 1)[1]}") from None
     try:
-        serve(name, port=port, ready=ready)
+        serve(name, port=port, ready=ready, **timers)
     except SystemExit as exc:
         # uvicorn exits (code 3) when it cannot bind: another process took the port
         # between the check above and the server's own bind.

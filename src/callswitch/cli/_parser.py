@@ -29,6 +29,61 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     )
 
 
+def _lifecycle_commands(calls_sub: Any, common: argparse.ArgumentParser) -> None:
+    """``calls create``, ``end``, ``delete`` and ``wait``."""
+    new = calls_sub.add_parser(
+        "create",
+        parents=[common],
+        help="start a phone call (or a web call with --web)",
+        description="Start an outbound phone call to --to, or with --web a web call. Never "
+        "retried once it may have reached the vendor, so a number is never dialled twice.",
+    )
+    new.add_argument("--to", dest="to_number", metavar="NUMBER", help="E.164 number to call")
+    new.add_argument(
+        "--from", dest="from_number", metavar="NUMBER", help="caller id, an E.164 number"
+    )
+    new.add_argument("--agent", dest="agent_id", metavar="ID", help="the agent to run the call")
+    new.add_argument(
+        "--web", action="store_true", help="create a web call (needs --agent, takes no --to)"
+    )
+    new.add_argument("--variable", action="append", metavar="K=V", help="a dynamic variable")
+    new.add_argument("--metadata", action="append", metavar="K=V", help="a metadata key")
+
+    end = calls_sub.add_parser("end", parents=[common], help="hang up a call in progress")
+    end.add_argument("call_id", metavar="ID")
+
+    delete = calls_sub.add_parser(
+        "delete", parents=[common], help="delete a call's record (does not hang up)"
+    )
+    delete.add_argument("call_id", metavar="ID")
+
+    wait = calls_sub.add_parser(
+        "wait",
+        parents=[common],
+        help="wait until a call reaches a status",
+        description="Poll the call until its status is one of --until. Exits 1 when the call "
+        "ends in a status not waited for, or when --timeout passes.",
+    )
+    wait.add_argument("call_id", metavar="ID")
+    wait.add_argument(
+        "--until",
+        action="append",
+        required=True,
+        choices=("queued", "ringing", "ongoing", "ended", "failed"),
+        help="a status to wait for (repeatable: any of them will do)",
+    )
+    wait.add_argument(
+        "--timeout", type=float, default=120.0, help="give up after SECONDS (default 120)"
+    )
+    wait.add_argument(
+        "--poll-interval",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="fixed seconds between polls (default: backoff from 0.5 s up to 5 s)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     from callswitch._version import __version__
 
@@ -89,6 +144,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="only calls in this state (where the provider can filter)",
     )
     lst.add_argument("--agent", dest="agent_id", help="only calls of this agent")
+    lst.add_argument(
+        "--direction", choices=("inbound", "outbound"), help="only inbound or outbound calls"
+    )
+    lst.add_argument(
+        "--created-after",
+        metavar="WHEN",
+        help="only calls created after WHEN, ISO 8601 with an offset (2026-04-05T10:00:00Z)",
+    )
+    lst.add_argument(
+        "--created-before",
+        metavar="WHEN",
+        help="only calls created before WHEN, ISO 8601 with an offset",
+    )
+
+    _lifecycle_commands(calls_sub, common)
 
     upd = calls_sub.add_parser(
         "update",
@@ -162,6 +232,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     emu.add_argument("emulated", metavar="PROVIDER")
     emu.add_argument("--port", type=int, default=8123, help="port (default 8123; 0 picks one)")
+    emu.add_argument(
+        "--answer-after",
+        type=float,
+        metavar="SECONDS",
+        help="answer a created call (make it ongoing) after SECONDS, like a callee",
+    )
+    emu.add_argument(
+        "--end-after",
+        type=float,
+        metavar="SECONDS",
+        help="end an ongoing call SECONDS after it became ongoing, as if the callee hung up",
+    )
 
     demo = sub.add_parser(
         "demo",

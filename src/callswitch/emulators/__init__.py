@@ -6,6 +6,7 @@ knows no vendor. Three ways to use one::
     from callswitch import emulators
 
     emu = emulators.create("vapi")               # in process, no socket
+    emu = emulators.create("vapi", answer_after=0.1, end_after=5)   # callees answer, hang up
     client = emu.connect()                       # a callswitch.Client wired to it
     call = emu.add_call("ongoing")               # a call in a given state, directly
     emu.add_fault(path="/call/*", status=503)    # the next matching request fails
@@ -56,15 +57,29 @@ __all__ = [
 ]
 
 
-def create(provider: str, **options: Any) -> Emulator:
+def create(
+    provider: str,
+    *,
+    answer_after: float | None = None,
+    end_after: float | None = None,
+    **options: Any,
+) -> Emulator:
     """A new, empty emulator for ``provider`` (found through its plugin's spec).
 
-    ``options`` go to the plugin's factory; every emulator accepts ``api_key=`` (accept
-    only that bearer key; by default any non-empty key is accepted).
+    ``answer_after`` / ``end_after`` make it behave like a phone network: a created call
+    is answered (becomes ongoing) ``answer_after`` seconds later and, once ongoing, ends
+    by itself ``end_after`` seconds later, as if the callee hung up
+    (:meth:`Emulator.set_timers`). Without them calls stay where requests and the control
+    API put them. Other ``options`` go to the plugin's factory; every emulator accepts
+    ``api_key=`` (accept only that bearer key; by default any non-empty key is accepted).
     """
+    from callswitch.emulators._network import check_delay
     from callswitch.provider import load_object
     from callswitch.registry import default_registry
 
+    # Checked before the plugin is loaded: a bad delay is the caller's mistake.
+    check_delay("answer_after", answer_after)
+    check_delay("end_after", end_after)
     spec = default_registry().get(provider)
     if not spec.emulator:
         raise ConfigurationError(
@@ -78,11 +93,16 @@ def create(provider: str, **options: Any) -> Emulator:
             f"provider {provider!r}: {spec.emulator} returned {type(app).__name__}, "
             "not a callswitch.emulators.Emulator"
         )
+    app.set_timers(answer_after=answer_after, end_after=end_after)
     return app
 
 
-def _resolve(provider: str | Emulator) -> Emulator:
-    return provider if isinstance(provider, Emulator) else create(provider)
+def _resolve(provider: str | Emulator, **timers: float | None) -> Emulator:
+    if isinstance(provider, Emulator):
+        if any(v is not None for v in timers.values()):
+            provider.set_timers(**timers)
+        return provider
+    return create(provider, **timers)
 
 
 def serve(
@@ -91,15 +111,19 @@ def serve(
     port: int = 8123,
     host: str = "127.0.0.1",
     ready: Callable[[str], None] | None = None,
+    answer_after: float | None = None,
+    end_after: float | None = None,
 ) -> None:
     """Serve an emulator on ``host:port`` until interrupted (Ctrl-C).
 
     ``ready`` is called with the base URL once the socket is bound (useful with
-    ``port=0``, which picks a free port).
+    ``port=0``, which picks a free port). ``answer_after`` / ``end_after`` as for
+    :func:`create`.
     """
     from callswitch.emulators._server import serve as _serve
 
-    _serve(_resolve(provider), port=port, host=host, ready=ready)
+    app = _resolve(provider, answer_after=answer_after, end_after=end_after)
+    _serve(app, port=port, host=host, ready=ready)
 
 
 @contextmanager

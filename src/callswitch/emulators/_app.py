@@ -166,6 +166,7 @@ class Emulator(CallStore):
         """Forget every call, fault and logged request."""
         with self.lock:
             self.calls.clear()
+            self._network.clear()
             self._faults.clear()
             self._log.clear()
 
@@ -183,8 +184,10 @@ class Emulator(CallStore):
             return
         path: str = scope["path"]
         if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
+            self.tick()
             await self._router(scope, receive, send)
             return
+        self.tick()
         body = await read_body(receive)
         replayed = replay(body, receive)
         method: str = scope["method"]
@@ -217,6 +220,8 @@ class Emulator(CallStore):
                     return
             await self._handle(scope, replayed, send_logged)
         finally:
+            # A call the request created starts its timers now, not at the next request.
+            self.tick()
             if "status" not in entry:
                 entry["status"] = status_box[0] if status_box else None
 

@@ -10,13 +10,15 @@ dicts in the vendor's JSON shape, kept in :attr:`CallStore.calls` under
 from __future__ import annotations
 
 import copy
+import functools
 import secrets
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from callswitch.emulators._errors import CallNotFound
+from callswitch.emulators._network import PhoneNetwork, check_delay
 
 __all__ = ["NEUTRAL_STATUSES", "CallStore", "check_status"]
 
@@ -30,11 +32,46 @@ def check_status(status: object) -> None:
 
 
 class CallStore:
-    """Call records by id, and the vendor's state machine over them."""
+    """Call records by id, and the vendor's state machine over them.
+
+    Every status change goes through the vendor's :meth:`apply_status`; the store notes
+    each one (a subclass's ``apply_status`` is wrapped when the class is defined), which
+    is how :meth:`set_timers` knows since when a call has been queued or ongoing.
+    """
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.calls: dict[str, dict[str, Any]] = {}
+        self._network = PhoneNetwork()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "apply_status" in cls.__dict__:
+            cls.apply_status = _noting(cls.__dict__["apply_status"])  # type: ignore[method-assign]
+
+    # -- the phone network --------------------------------------------------------------
+    def set_timers(
+        self, *, answer_after: float | None = None, end_after: float | None = None
+    ) -> None:
+        """Behave like a phone network: answer a queued call after ``answer_after``
+        seconds, and end an ongoing call ``end_after`` seconds after it became ongoing
+        (the callee hangs up). None (the default) turns that timer off."""
+        answer = check_delay("answer_after", answer_after)
+        end = check_delay("end_after", end_after)
+        with self.lock:
+            self.tick()
+            self._network.answer_after = answer
+            self._network.end_after = end
+
+    @property
+    def timers(self) -> tuple[float | None, float | None]:
+        """``(answer_after, end_after)``, as :meth:`set_timers` left them."""
+        return self._network.answer_after, self._network.end_after
+
+    def tick(self) -> None:
+        """Apply the timers' transitions that are due now (also done on every request)."""
+        with self.lock:
+            self._network.advance(self.calls, self.now(), self.apply_status)
 
     # -- what a vendor supplies -------------------------------------------------------
     def new_call(self, status: str, fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -77,12 +114,14 @@ class CallStore:
         record = self.new_call(status, fields)
         with self.lock:
             self.calls[self.call_id(record)] = record
+            self.tick()
             return copy.deepcopy(record)
 
     def set_status(self, call_id: str, status: str) -> dict[str, Any]:
         """Move a stored call to neutral ``status``; returns a copy of the record."""
         check_status(status)
         with self.lock:
+            self.tick()
             call = self.find(call_id)
             self.apply_status(call, status)
             return copy.deepcopy(call)
@@ -90,6 +129,7 @@ class CallStore:
     def get_call(self, call_id: str) -> dict[str, Any]:
         """A copy of a stored record, as the vendor would return it."""
         with self.lock:
+            self.tick()
             return copy.deepcopy(self.find(call_id))
 
     # -- helpers for vendor handlers ----------------------------------------------------
@@ -107,3 +147,14 @@ class CallStore:
     @staticmethod
     def now() -> float:
         return time.time()
+
+
+def _noting(apply_status: Callable[..., None]) -> Callable[..., None]:
+    """``apply_status`` that also tells the store's phone network about the move."""
+
+    @functools.wraps(apply_status)
+    def wrapper(self: CallStore, call: dict[str, Any], status: str) -> None:
+        apply_status(self, call, status)
+        self._network.moved(self.call_id(call), status, self.now())
+
+    return wrapper

@@ -19,11 +19,19 @@ class EventType(enum.StrEnum):
     """What happened, in neutral terms. ``CallEvent.raw_type`` keeps the vendor's word."""
 
     CALL_STARTED = "call.started"
+    #: The other party connected: the callee answered, or a web participant joined.
+    CALL_ANSWERED = "call.answered"
     CALL_ENDED = "call.ended"
+    #: The call's cost is final (it may come after ``call.ended``).
+    CALL_BILLED = "call.billed"
     CALL_ANALYZED = "call.analyzed"
     CALL_STATUS_CHANGED = "call.status_changed"
     CALL_TRANSCRIPT = "call.transcript"
     CALL_TRANSFER = "call.transfer"
+    #: A batch (campaign) of calls changed status; ``CallEvent.call`` is ``None``.
+    BATCH_STATUS_CHANGED = "batch.status_changed"
+    #: A batch (campaign) of calls finished; ``CallEvent.call`` is ``None``.
+    BATCH_COMPLETED = "batch.completed"
     OTHER = "other"
 
 
