@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import httpx
 
 from callswitch import config as _config
@@ -92,6 +93,7 @@ def _resolve(
     timeout: float | Timeouts | None,
     max_retries: int | None,
     on_unsupported: OnUnsupported | None,
+    max_response_bytes: int | None = None,
 ) -> tuple[ProviderSpec, Settings]:
     """The provider's spec and the client settings, from arguments, environment and file."""
     file_config = _config.load_file_config()
@@ -108,6 +110,11 @@ def _resolve(
         api_key_env=spec.api_key_env,
         file_config=file_config,
     )
+    if max_response_bytes is not None:
+        from callswitch._body import check_max_response_bytes
+
+        cap = check_max_response_bytes(max_response_bytes)
+        settings = attrs.evolve(settings, max_response_bytes=cap)
     return spec, settings
 
 
@@ -120,6 +127,7 @@ def connect(
     max_retries: int | None = None,
     on_unsupported: OnUnsupported | None = None,
     http_client: httpx.Client | None = None,
+    max_response_bytes: int | None = None,
 ) -> Client:
     """A synchronous client for ``provider``.
 
@@ -128,9 +136,13 @@ def connect(
     from ``callswitch.toml``. ``on_unsupported`` is ``"error"`` (default: refuse a request
     that needs a missing capability) or ``"drop"`` (send the rest, report the dropped
     part). ``http_client`` is your own ``httpx.Client`` (proxies, transports, limits);
-    callswitch does not close it.
+    callswitch does not close it, and never lets it follow a redirect.
+    ``max_response_bytes`` caps a success answer's decoded body (default 64 MiB); a larger
+    answer is a ProviderError. ``timeout`` bounds each whole attempt, body included.
     """
-    spec, settings = _resolve(provider, api_key, base_url, timeout, max_retries, on_unsupported)
+    spec, settings = _resolve(
+        provider, api_key, base_url, timeout, max_retries, on_unsupported, max_response_bytes
+    )
     return Client.from_spec(spec, settings, http_client)
 
 
@@ -143,9 +155,12 @@ def connect_async(
     max_retries: int | None = None,
     on_unsupported: OnUnsupported | None = None,
     http_client: httpx.AsyncClient | None = None,
+    max_response_bytes: int | None = None,
 ) -> AsyncClient:
     """Like :func:`connect`, for asyncio: the same surface, awaitable."""
-    spec, settings = _resolve(provider, api_key, base_url, timeout, max_retries, on_unsupported)
+    spec, settings = _resolve(
+        provider, api_key, base_url, timeout, max_retries, on_unsupported, max_response_bytes
+    )
     return AsyncClient.from_spec(spec, settings, http_client)
 
 

@@ -12,7 +12,9 @@ import time
 import zlib
 from collections.abc import Callable, Iterator
 
-__all__ = ["ERROR_BODY_BYTES", "MAX_RESPONSE_BYTES", "_BodyReader"]
+from callswitch.errors import ConfigurationError
+
+__all__ = ["ERROR_BODY_BYTES", "MAX_RESPONSE_BYTES", "_BodyReader", "check_max_response_bytes"]
 
 #: The default cap on a decoded success body: 64 MiB.
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
@@ -22,6 +24,16 @@ ERROR_BODY_BYTES = 64 * 1024
 ACCEPT_ENCODING = "gzip, deflate"
 #: Decoded bytes produced per step, whatever the compression ratio.
 _PIECE = 64 * 1024
+
+
+def check_max_response_bytes(value: object) -> int:
+    """``max_response_bytes`` as given to ``connect()``, or a ConfigurationError."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1024:
+        raise ConfigurationError(
+            f"max_response_bytes must be a whole number of bytes >= 1024, got {value!r}; "
+            f"the default is {MAX_RESPONSE_BYTES} (64 MiB)"
+        )
+    return value
 
 
 class _AttemptTimeout(Exception):

@@ -17,7 +17,12 @@ from typing import Any, TypeAlias, TypeVar
 import attrs
 import httpx
 
-from callswitch._body import ACCEPT_ENCODING, MAX_RESPONSE_BYTES, _BodyReader, _BodyTooLarge
+from callswitch._body import (
+    ACCEPT_ENCODING,
+    _BodyReader,
+    _BodyTooLarge,
+    check_max_response_bytes,
+)
 from callswitch._faults import (
     _Closed,
     _Failure,
@@ -98,7 +103,7 @@ class _Engine:
         base = {"User-Agent": f"callswitch/{__version__}", "Accept-Encoding": ACCEPT_ENCODING}
         auth = self.adapter.auth_headers(settings.api_key.get_secret_value())
         #: The most a success body may hold, decoded.
-        self.max_response_bytes: int = getattr(settings, "max_response_bytes", MAX_RESPONSE_BYTES)
+        self.max_response_bytes = check_max_response_bytes(settings.max_response_bytes)
         # Built once, as httpx.Headers: httpx copies the headers it is given (so requests
         # can share these), and copies a Headers without validating and encoding each
         # name and value again, as it does for a dict on every request.

@@ -115,6 +115,8 @@ class Settings:
     timeout: Timeouts = Timeouts()
     max_retries: int = DEFAULT_MAX_RETRIES
     on_unsupported: OnUnsupported = "error"
+    #: The most a success answer's body may hold, decoded (64 MiB by default).
+    max_response_bytes: int = 64 * 1024 * 1024
 
 
 def load_file_config(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
