@@ -107,13 +107,14 @@ def scrub_error(exc: BaseException, hide: tuple[str, ...]) -> None:
         seen.add(id(current))
         if isinstance(current, CallswitchError):
             _scrub_one(current, hide)
-        nxt = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
-        if nxt is not None and not isinstance(nxt, CallswitchError):
-            current.__cause__ = None
-            current.__context__ = None
-            current.__suppress_context__ = True
-            nxt = None
-        current = nxt
+        # A link that is not shown (suppressed by ``from None``) is still held and
+        # reachable: foreign ones are cut either way.
+        for link in (current.__cause__, current.__context__):
+            if link is not None and not isinstance(link, CallswitchError):
+                current.__cause__ = None
+                current.__context__ = None
+                current.__suppress_context__ = True
+        current = current.__cause__ or current.__context__
 
 
 def _scrub_one(error: CallswitchError, hide: tuple[str, ...]) -> None:
