@@ -181,4 +181,4 @@ _ROWS: tuple[Support, ...] = (
     ),
 )
 
-CAPABILITIES = Capabilities(NAME, _ROWS)
+CAPABILITIES = Capabilities(NAME, _ROWS, idempotent_create=True)

@@ -108,4 +108,4 @@ _ROWS: tuple[Support, ...] = (
 )
 
 #: Truedy's declarations. ``Capabilities`` refuses a missing or duplicated row.
-CAPABILITIES = Capabilities(NAME, _ROWS)
+CAPABILITIES = Capabilities(NAME, _ROWS, idempotent_create=True)

@@ -32,7 +32,7 @@ from callswitch.plugin import (
     variables_to_strings,
 )
 
-__all__ = ["end_reason", "to_call"]
+__all__ = ["end_reason", "to_call", "with_number"]
 
 PROVIDER = "vapi"
 
@@ -71,9 +71,7 @@ _END_EXACT: dict[str, EndReason] = {
     "call.ending.hook-executed-transfer": EndReason.TRANSFERRED,
     "voicemail": EndReason.VOICEMAIL,
     "customer-did-not-answer": EndReason.NO_ANSWER,
-    "call.forwarding.no-answer": EndReason.NO_ANSWER,
     "customer-busy": EndReason.BUSY,
-    "call.forwarding.operator-busy": EndReason.BUSY,
     "exceeded-max-duration": EndReason.MAX_DURATION,
     "silence-timed-out": EndReason.INACTIVITY,
     "manually-canceled": EndReason.CANCELLED,
@@ -85,6 +83,18 @@ _END_EXACT: dict[str, EndReason] = {
     "vonage-rejected": EndReason.DIAL_FAILED,
     "sip-outbound-unallocated-number": EndReason.DIAL_FAILED,
     "phone-call-provider-bypass-enabled-but-no-call-received": EndReason.DIAL_FAILED,
+    # The carrier reports the line completed; the assistant's own endings have their own
+    # values, so this is the other side hanging up [INF: the SDK does not say who].
+    "call.in-progress.twilio-completed-call": EndReason.USER_HANGUP,
+    "call.in-progress.sip-completed-call": EndReason.USER_HANGUP,
+    "vonage-completed": EndReason.USER_HANGUP,
+    # A hook configured on the assistant spoke and ended the call [INF].
+    "call.ringing.hook-executed-say": EndReason.AGENT_HANGUP,
+    "call.ending.hook-executed-say": EndReason.AGENT_HANGUP,
+    # The customer never connected: no microphone (web), or the carrier released the
+    # outbound leg [INF: the SDK gives no description].
+    "customer-did-not-give-microphone-permission": EndReason.DIAL_FAILED,
+    "sip-outbound-carrier-released-call": EndReason.DIAL_FAILED,
     "worker-shutdown": EndReason.ERROR,
     "assistant-join-timed-out": EndReason.ERROR,
     "phone-call-provider-closed-websocket": EndReason.ERROR,
@@ -92,6 +102,9 @@ _END_EXACT: dict[str, EndReason] = {
 }
 
 _END_PREFIXES: tuple[tuple[str, EndReason], ...] = (
+    # call.forwarding.* (operator-busy, no-answer) say what the transfer target did, not
+    # the customer: the call ended in a transfer; raw_end_reason keeps the detail.
+    ("call.forwarding.", EndReason.TRANSFERRED),
     ("pipeline-error-", EndReason.ERROR),
     ("call.in-progress.error-", EndReason.ERROR),
     ("call.start.", EndReason.ERROR),
@@ -281,3 +294,15 @@ def to_call(data: Any) -> Call:
         raw_end_reason=raw_reason,
         raw=data,  # copied by pydantic, like every dict field
     )
+
+
+def with_number(call: Call, number: str | None) -> Call:
+    """``call`` with our phone number filled in where the record lacked it: the caller's
+    number for an outbound call, the called number for an inbound one. ``raw`` is kept."""
+    if number is None:
+        return call
+    if call.direction is CallDirection.OUTBOUND and call.from_number is None:
+        return call.model_copy(update={"from_number": number})
+    if call.direction is CallDirection.INBOUND and call.to_number is None:
+        return call.model_copy(update={"to_number": number})
+    return call

@@ -16,6 +16,13 @@ _CALLS = f"{_SDK} calls/raw_client.py"
 _CONTROL_DOC = (
     "Vapi docs, Live Call Control (monitor.controlUrl): https://docs.vapi.ai/calls/call-features"
 )
+_NUMBERS = f"{_SDK} phone_numbers/raw_client.py"
+_MESSAGES = f"{_SDK} types/client_inbound_message_say.py, client_inbound_message_transfer.py"
+#: How live control is authenticated; shared by the control rows' conditions.
+_CONTROL_AUTH = (
+    "; with monitorPlan.controlAuthenticationEnabled also "
+    'provider_options={"vapi": {"publicKey": <Vapi public API key>}}'
+)
 
 #: When every live action applies. Shared by the rows below and by the adapter's errors.
 CONTROL_CONDITION = (
@@ -27,19 +34,28 @@ CAPABILITIES = Capabilities(
     "vapi",
     (
         # -- operations ---------------------------------------------------------------
-        supported("calls.get", "GET /call/{id}.", _CALLS),
+        supported(
+            "calls.get",
+            "GET /call/{id}. A call placed with phoneNumberId has no number in its record: "
+            "callswitch reads it with GET /phone-number/{id}, once per id per client.",
+            f"{_CALLS} (get); {_NUMBERS} (get)",
+        ),
         supported(
             "calls.list",
             "GET /call returns a bare array; callswitch pages it by a moving createdAt "
-            "window. status and direction filters are applied by callswitch after fetching.",
-            f"{_CALLS} (list: no cursor); paging by a createdAt window is inferred [INF]",
+            "window. status and direction filters are applied by callswitch after fetching. "
+            "Our number comes from GET /phone-number/{id}, once per id per client.",
+            f"{_CALLS} (list: no cursor); {_NUMBERS} (get); paging by a createdAt window is "
+            "inferred [INF]",
         ),
         supported(
             "calls.create_phone",
             "POST /call with assistantId, phoneNumberId and customer.number. from_number is "
-            "a Vapi phone number id, or an E.164 number callswitch looks up in GET "
-            "/phone-number. Vapi has no idempotency key, so a create is never retried once sent.",
-            f"{_CALLS} (create); {_SDK} phone_numbers/raw_client.py (list)",
+            "a Vapi phone number id, or an E.164 number callswitch finds with one GET "
+            "/v2/phone-number?search=. provider_options objects (assistantOverrides.monitorPlan, "
+            "say) merge key by key with what callswitch sets. Vapi has no idempotency key, so "
+            "a create is never retried once sent.",
+            f"{_CALLS} (create); {_NUMBERS} (phone_number_controller_find_all_paginated)",
             condition="agent_id (assistant id) and from_number are required",
         ),
         unsupported(
@@ -57,13 +73,18 @@ CAPABILITIES = Capabilities(
         supported(
             "calls.control",
             "One POST of a control message to the call's monitor.controlUrl per action; the URL "
-            "is fetched once per call and cached for the client's life.",
-            _CONTROL_DOC,
-            condition=CONTROL_CONDITION,
+            "is fetched once per call and cached for the client's life. provider_options "
+            "publicKey authenticates it (a 401 says so), muteCustomer sends mute-customer / "
+            "unmute-customer, interruptionsEnabled and interruptAssistantEnabled go on the say, "
+            "transferContent on the transfer.",
+            f"{_CONTROL_DOC}; {_SDK} types/monitor_plan.py, {_MESSAGES}",
+            condition=CONTROL_CONDITION + _CONTROL_AUTH,
         ),
         supported(
             "calls.end",
-            "Sends an end-call control message to monitor.controlUrl (DELETE does not hang up).",
+            "Sends an end-call control message to monitor.controlUrl (DELETE does not hang up). "
+            "A control URL that needs the public key takes calls.control with end_call and "
+            "provider_options publicKey instead.",
             _CONTROL_DOC,
             condition=CONTROL_CONDITION,
         ),
@@ -76,9 +97,11 @@ CAPABILITIES = Capabilities(
         supported(
             "webhooks.verify",
             "Checks the credential configured on the Vapi server URL: a bearer or "
-            "X-Vapi-Secret header, or an HMAC x-signature with x-timestamp.",
+            "X-Vapi-Secret header, or an HMAC x-signature with x-timestamp; a payloadFormat "
+            "with {method}, {url} or {svix-id} through callswitch_vapi.webhooks.VapiHmacAuth.",
             "Vapi docs, Server authentication: "
-            "https://docs.vapi.ai/server-url/server-authentication; the SDK has no verify helper",
+            "https://docs.vapi.ai/server-url/server-authentication; "
+            f"{_SDK} types/hmac_authentication_plan.py; the SDK has no verify helper",
             condition="the secret passed to parse() must match the credential set in Vapi",
         ),
         # -- CallUpdate fields ------------------------------------------------------------
@@ -136,8 +159,9 @@ CAPABILITIES = Capabilities(
         ),
         supported(
             "control.say",
-            "say message: the assistant speaks the exact text.",
-            _CONTROL_DOC,
+            "say message: the assistant speaks the exact text (provider_options "
+            "interruptionsEnabled / interruptAssistantEnabled set its flags).",
+            f"{_CONTROL_DOC}; {_MESSAGES}",
             condition=CONTROL_CONDITION,
         ),
         supported(
@@ -149,14 +173,16 @@ CAPABILITIES = Capabilities(
         ),
         supported(
             "control.transfer",
-            "transfer message to a number (E.164) or a sip: URI destination.",
-            _CONTROL_DOC,
+            "transfer message to a number (E.164) or a sip: URI destination (provider_options "
+            "transferContent: what is said first).",
+            f"{_CONTROL_DOC}; {_MESSAGES}",
             condition=CONTROL_CONDITION,
         ),
         supported(
             "control.mute",
-            "control message mute-assistant / unmute-assistant.",
-            _CONTROL_DOC,
+            "control message mute-assistant / unmute-assistant; provider_options muteCustomer "
+            "sends mute-customer / unmute-customer alongside another action.",
+            f"{_CONTROL_DOC}; {_SDK} types/client_inbound_message_control_control.py",
             condition=CONTROL_CONDITION,
         ),
     ),

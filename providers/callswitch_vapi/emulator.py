@@ -1,11 +1,15 @@
 """An in-memory emulator of the Vapi call API (``https://api.vapi.ai``).
 
 Paths, bodies and the Call shape follow ``vapi-server-sdk`` 3.0.0; live-control messages
-follow Vapi's "Call Control" docs (see ``/work/shared/vendors.md``). Calls carry
+follow the SDK's ``ClientInboundMessage*`` types. Calls carry
 ``monitor.listenUrl`` / ``monitor.controlUrl`` until they end; the control URL is served by
 this emulator (``{base}/live/{id}/control``, built from the request's own base URL) and,
-like Vapi's, needs no API key. Assumptions (``ASSUMPTION`` below): errors use NestJS's
-shape with "property X should not exist" for unknown properties (body and query); an
+like Vapi's, needs no API key; a call whose assistant has
+``monitorPlan.controlAuthenticationEnabled`` needs ``Authorization: Bearer <public key>``
+(:attr:`VapiEmulator.public_key`) there, else 401. Phone numbers: ``GET /phone-number``,
+``GET /phone-number/{id}`` and ``GET /v2/phone-number?search=`` (paginated).
+Assumptions (``ASSUMPTION`` below): errors use NestJS's shape with "property X should
+not exist" for unknown properties (body and query); an
 unknown id answers 404; a control message to a call that is not ``in-progress`` answers
 400; the control URL answers 200 ``{}``; ``triggerResponseEnabled`` defaults to true.
 """
@@ -22,6 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from callswitch.emulators import CallNotFound, Emulator, JSONBodyError
+from callswitch_vapi._emulator_control import ControlMessageError, check_control, needs_control_auth
 
 __all__ = ["VapiEmulator", "create_app"]
 
@@ -57,7 +62,7 @@ _TIME_FILTERS = {
 }
 _CALL_QUERY = frozenset({"id", "assistantId", "phoneNumberId", "limit", *_TIME_FILTERS})
 _PHONE_QUERY = frozenset({"limit", *_TIME_FILTERS})
-_CONTROLS = ("mute-assistant", "unmute-assistant", "say-first-message")
+_PHONE_SEARCH_QUERY = frozenset({"search", "page", "sortOrder", "sortBy", "limit", *_TIME_FILTERS})
 _GREETING = "Hello, this is the assistant. How can I help you today?"
 _REPLY = "Hi, I'm calling about my order."
 _CONTROL_PATH = re.compile(r"^/live/[^/]+/control$")
@@ -97,6 +102,9 @@ class VapiEmulator(Emulator):
         super().__init__(api_key=api_key)
         self.org_id = "org-" + self.new_id(nbytes=8)
         self.phone_numbers: dict[str, dict[str, Any]] = {}
+        #: The org's public API key: what a control URL with controlAuthenticationEnabled
+        #: accepts as ``Authorization: Bearer <key>``.
+        self.public_key = "vapi-emulator-public-key"
         #: Control messages each call received, in order (not part of Vapi's Call).
         self.live_messages: dict[str, list[dict[str, Any]]] = {}
         self._created: dict[str, float] = {}
@@ -133,6 +141,8 @@ class VapiEmulator(Emulator):
             Route("/call/{call_id}", g(self._update), methods=["PATCH"]),
             Route("/call/{call_id}", g(self._delete), methods=["DELETE"]),
             Route("/phone-number", g(self._phone_list), methods=["GET"]),
+            Route("/phone-number/{number_id}", g(self._phone_get), methods=["GET"]),
+            Route("/v2/phone-number", g(self._phone_search), methods=["GET"]),
             Route("/live/{call_id}/control", g(self._control), methods=["POST"]),
         ]
 
@@ -402,13 +412,49 @@ class VapiEmulator(Emulator):
             rows.sort(key=lambda p: p["createdAt"], reverse=True)
             return JSONResponse(rows[:limit])
 
+    async def _phone_get(self, request: Request) -> Response:
+        with self.lock:
+            row = self.phone_numbers.get(request.path_params["number_id"])
+            if row is None:
+                raise _HttpError(404, "Phone number not found")
+            return JSONResponse(row)
+
+    async def _phone_search(self, request: Request) -> Response:
+        """GET /v2/phone-number: ``search`` matches name, number or SIP URI (partial,
+        case-insensitive); ``{results, metadata}`` (PhoneNumberPaginatedResponse)."""
+        limit, checks = self._query(request, _PHONE_SEARCH_QUERY)
+        needle = request.query_params.get("search", "").lower()
+        try:
+            page = max(1, int(float(request.query_params.get("page", "1"))))
+        except ValueError:
+            raise _HttpError(400, ["page must be a number"]) from None
+        with self.lock:
+            rows = [
+                p
+                for p in self.phone_numbers.values()
+                if self._in_window(p, checks)
+                and any(needle in str(p.get(k) or "").lower() for k in ("name", "number", "sipUri"))
+            ]
+        rows.sort(key=lambda p: p["createdAt"], reverse=True)
+        chunk = rows[(page - 1) * limit : page * limit] if limit else []
+        pages = -(-len(rows) // limit) if limit else 0
+        meta = {"itemsPerPage": limit, "totalItems": len(rows), "currentPage": page}
+        meta.update({"totalPages": pages, "hasNextPage": page < pages})
+        return JSONResponse({"results": chunk, "metadata": meta})
+
     async def _control(self, request: Request) -> Response:
         message = await self.json_body(request)
         if not isinstance(message, dict):
             raise _HttpError(400, ["the control message must be a JSON object"])
-        self._check_control(message)
+        try:
+            check_control(message)
+        except ControlMessageError as exc:
+            raise _HttpError(400, exc.messages) from None
         with self.lock:
             call = self.find(request.path_params["call_id"])
+            given = request.headers.get("authorization", "")
+            if needs_control_auth(call) and given != f"Bearer {self.public_key}":
+                raise _HttpError(401, "Unauthorized")
             if call["status"] != "in-progress":
                 raise _HttpError(400, [f"Call is not in progress (status {call['status']})"])
             self.live_messages[call["id"]].append(message)
@@ -431,43 +477,6 @@ class VapiEmulator(Emulator):
                 call["endedReason"] = "assistant-forwarded-call"
                 self.apply_status(call, "ended")
             return JSONResponse({})
-
-    @staticmethod
-    def _check_control(message: Mapping[str, Any]) -> None:
-        kind = message.get("type")
-        if kind == "add-message":
-            inner = message.get("message")
-            if (
-                not isinstance(inner, dict)
-                or not isinstance(inner.get("role"), str)
-                or not isinstance(inner.get("content"), str)
-            ):
-                raise _HttpError(400, ["message must be an object with role and content"])
-            flag = message.get("triggerResponseEnabled")
-            if flag is not None and not isinstance(flag, bool):
-                raise _HttpError(400, ["triggerResponseEnabled must be a boolean"])
-        elif kind == "say":
-            if not isinstance(message.get("content"), str) or not message["content"]:
-                raise _HttpError(400, ["content must be a non-empty string"])
-        elif kind == "end-call":
-            pass
-        elif kind == "transfer":
-            dest = message.get("destination")
-            valid = isinstance(dest, dict) and (
-                (dest.get("type") == "number" and isinstance(dest.get("number"), str))
-                or (dest.get("type") == "sip" and isinstance(dest.get("sipUri"), str))
-            )
-            if not valid:
-                raise _HttpError(
-                    400, ["destination must be {type: number, number} or {type: sip, sipUri}"]
-                )
-        elif kind == "control":
-            if message.get("control") not in _CONTROLS:
-                raise _HttpError(400, [f"control must be one of {', '.join(_CONTROLS)}"])
-        else:
-            raise _HttpError(
-                400, ["type must be one of add-message, say, end-call, transfer, control"]
-            )
 
 
 def create_app(

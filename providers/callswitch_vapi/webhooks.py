@@ -14,8 +14,9 @@ Wire facts (``vapi-server-sdk`` 3.0.0 types ``ServerMessage*``,
 ``x-signature`` header means HMAC; otherwise ``X-Vapi-Secret``; otherwise
 ``Authorization``), or an explicit :class:`~callswitch.webhooks.HmacAuth` /
 :class:`~callswitch.webhooks.SharedSecretAuth` for custom header names, algorithms or
-encodings, and to insist on one scheme. Only HMAC signs a timestamp, so only HMAC
-refuses replays; with a shared secret, de-duplicate.
+encodings, and to insist on one scheme; :class:`VapiHmacAuth` for a ``payloadFormat``
+with ``{method}``, ``{url}`` or ``{svix-id}`` (see :mod:`callswitch_vapi._hmac`). Only
+HMAC signs a timestamp, so only HMAC refuses replays; with a shared secret, de-duplicate.
 
 Event mapping (decided here; Vapi has no neutral names):
 
@@ -62,8 +63,9 @@ from callswitch.plugin import (
     verify_hmac,
     verify_shared_secret,
 )
+from callswitch_vapi._hmac import VapiHmacAuth, resolved_auth
 
-__all__ = ["EVENT_TYPES", "HMAC_DEFAULTS", "RULES", "VapiWebhookRules"]
+__all__ = ["EVENT_TYPES", "HMAC_DEFAULTS", "RULES", "VapiHmacAuth", "VapiWebhookRules"]
 
 PROVIDER = "vapi"
 
@@ -109,6 +111,8 @@ class VapiWebhookRules:
         tolerance: float,
         now: float,
     ) -> datetime | None:
+        if isinstance(secret, VapiHmacAuth):
+            secret = resolved_auth(secret, headers, PROVIDER)
         if isinstance(secret, HmacAuth):
             return verify_hmac(
                 headers,

@@ -10,6 +10,7 @@ if client.supports("control.inject_context"):
 
 from __future__ import annotations
 
+import os as _os
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -40,9 +41,13 @@ from callswitch.models import (
 )
 
 if TYPE_CHECKING:
+    from opentelemetry.metrics import MeterProvider
+    from opentelemetry.trace import TracerProvider
+
     from callswitch import webhooks
     from callswitch.capabilities import Capability as _Capability
     from callswitch.config import Settings
+    from callswitch.otel import OpenTelemetryPlugin
     from callswitch.provider import ProviderSpec
     from callswitch.router import AsyncRouter, Router
     from callswitch.webhooks import CallEvent, EventType
@@ -81,7 +86,9 @@ __all__ = [
     "connect_router",
     "connect_router_async",
     "errors",
+    "instrument",
     "providers",
+    "uninstrument",
     "webhooks",
 ]
 
@@ -96,6 +103,8 @@ def _resolve(
     max_response_bytes: int | None = None,
 ) -> tuple[ProviderSpec, Settings]:
     """The provider's spec and the client settings, from arguments, environment and file."""
+    if _os.environ.get("CALLSWITCH_OTEL", "").lower() in ("1", "true", "yes", "on"):
+        instrument()
     file_config = _config.load_file_config()
     name = _config.choose_provider(provider, file_config)
     spec = _registry.default_registry().get(name)
@@ -196,6 +205,36 @@ def connect_router_async(
     chosen = _config.routing_names(names, _config.load_file_config())
     clients = [connect_async(name, **connect_kwargs) for name in chosen]
     return AsyncRouter(clients, requires=requires, cooldown=cooldown)
+
+
+def instrument(
+    *,
+    tracer_provider: TracerProvider | None = None,
+    meter_provider: MeterProvider | None = None,
+) -> OpenTelemetryPlugin:
+    """Send spans and metrics for every client's calls to OpenTelemetry.
+
+    Needs the ``otel`` extra (``pip install "callswitch[otel]"``). Idempotent; with no
+    providers the global OpenTelemetry ones are used. ``CALLSWITCH_OTEL=1`` in the
+    environment does the same at the first ``connect()``. See ``docs/observability.md``.
+    """
+    try:
+        from callswitch import otel
+    except ImportError as exc:
+        raise errors.ConfigurationError(
+            f"callswitch.instrument() needs OpenTelemetry ({exc}); "
+            'install it with pip install "callswitch[otel]"'
+        ) from exc
+    return otel.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
+
+
+def uninstrument() -> None:
+    """Stop what :func:`instrument` started (a no-op if it was not)."""
+    import sys
+
+    otel = sys.modules.get("callswitch.otel")
+    if otel is not None:
+        otel.uninstrument()
 
 
 def providers() -> tuple[str, ...]:

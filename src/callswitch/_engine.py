@@ -17,6 +17,7 @@ from typing import Any, TypeAlias, TypeVar
 import attrs
 import httpx
 
+from callswitch import _observe
 from callswitch._body import (
     ACCEPT_ENCODING,
     _BodyReader,
@@ -128,10 +129,16 @@ class _Engine:
         """
         started = retry.clock()  # the retry deadline bounds the whole operation
         request = first
+        watch: _observe._Operation | None = None  # set when a plugin observes (rarely)
         try:
             request = next(plan) if first is None else first
+            if _observe.relay is not None:
+                watch = _observe._Operation(self.spec.name, request.operation)
             while True:
-                outcome = yield from self._attempts(request, retry, timeout, started)
+                attempts = self._attempts(request, retry, timeout, started)
+                if watch is not None:
+                    attempts = watch.watch(request.method, self.shown_url(request), attempts)
+                outcome = yield from attempts
                 try:
                     if isinstance(outcome, Response):
                         request = plan.send(outcome)
@@ -147,9 +154,14 @@ class _Engine:
                     raise error from None
         except StopIteration as stop:
             result: T = stop.value
+            if watch is not None:
+                watch.finished(result)
             return result
-        except CallswitchError as exc:
-            scrub_error(exc, self._hidden(request))
+        except BaseException as exc:
+            if isinstance(exc, CallswitchError):
+                scrub_error(exc, self._hidden(request))
+            if watch is not None:
+                watch.failed(exc)
             raise
         finally:
             plan.close()

@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
+from callswitch import _observe
 from callswitch._kit import LIST_FILTERS
 from callswitch.capabilities import PRIVACY_CAPABILITIES, QUALIFIES, Capability
 from callswitch.config import Settings
@@ -36,7 +37,9 @@ class _Policy:
     def require(self, capability: Capability) -> None:
         if capability in self._lacking:
             row = self.capabilities[capability]
-            raise UnsupportedCapabilityError(self.spec.name, (capability.value,), row.note)
+            error = UnsupportedCapabilityError(self.spec.name, (capability.value,), row.note)
+            _observe.refused(self.spec.name, capability.value, error, (capability.value,))
+            raise error
 
     def split_fields(
         self,
@@ -74,7 +77,9 @@ class _Policy:
                     f"{', '.join(privacy)} changes what is kept about the caller, so it is "
                     'never dropped, even with on_unsupported="drop".'
                 )
-            raise UnsupportedCapabilityError(self.spec.name, names, f"{detail} ({notes})".strip())
+            error = UnsupportedCapabilityError(self.spec.name, names, f"{detail} ({notes})".strip())
+            _observe.refused(self.spec.name, operation.value, error, names)
+            raise error
         gone = {n for n in requested if fields[n] in missing}
         # A field that qualifies a dropped one (a trigger for dropped context) goes too.
         along = tuple(n for n in requested if n not in gone and QUALIFIES.get(n) in gone)
@@ -92,6 +97,8 @@ class _Policy:
             UnsupportedCapabilityWarning,
             stacklevel=4,
         )
+        if not kept:  # nothing is sent: the engine never sees this operation
+            _observe.dropped_all(self.spec.name, operation.value, names + also)
         return kept, names + also
 
     def options_for(self, provider_options: ProviderOptions) -> Mapping[str, Any]:

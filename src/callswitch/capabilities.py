@@ -163,10 +163,17 @@ def _to_rows(rows: Iterable[Support]) -> tuple[Support, ...]:
 
 @attrs.frozen
 class Capabilities:
-    """A provider's full set of declarations: exactly one row per capability name."""
+    """A provider's full set of declarations: exactly one row per capability name.
+
+    ``idempotent_create`` declares that ``calls.create_phone`` takes
+    ``provider_options={provider: {"idempotency_key": key}}`` and that the vendor honours
+    it: a create repeated with the same key places no second call. Campaigns read it to
+    decide whether a create that may have been sent can be sent again.
+    """
 
     provider: str
     rows: tuple[Support, ...] = attrs.field(converter=_to_rows)
+    idempotent_create: bool = attrs.field(default=False, kw_only=True)
     _index: Mapping[Capability, Support] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:

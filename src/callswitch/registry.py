@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import attrs
 import pluggy
 
-from callswitch import hookspecs
+from callswitch import _observe, hookspecs
 from callswitch.capabilities import CapabilityMatrix
 from callswitch.errors import ConfigurationError
 from callswitch.provider import ProviderSpec
@@ -160,14 +160,19 @@ class Registry:
         except ValueError as exc:
             raise ConfigurationError(f"plugin {plugin_name} is registered already: {exc}") from exc
         try:
-            if not self._pm.hook.register_providers.get_hookimpls():
+            hook = self._pm.hook.register_providers
+            if not any(impl.plugin is plugin for impl in hook.get_hookimpls()):
                 raise ConfigurationError(
                     f"plugin {plugin_name} implements no register_providers hook; decorate a "
                     "register_providers(register) function with callswitch.plugin.hookimpl"
                 )
-            # Only this plugin is registered while its hook runs; pluggy passes each
-            # implementation just the arguments it names, so hooks can grow arguments.
-            self._pm.hook.register_providers(register=register)
+            # Only this plugin's hook runs (observers stay registered, see
+            # register_observer); pluggy passes each implementation just the arguments it
+            # names, so hooks can grow arguments.
+            others = [p for p in self._pm.get_plugins() if p is not plugin]
+            if others:
+                hook = self._pm.subset_hook_caller("register_providers", remove_plugins=others)
+            hook(register=register)
         except ConfigurationError:
             raise
         except Exception as exc:
@@ -200,7 +205,45 @@ class Registry:
                     spec, package=spec.package or dist[0], version=spec.version or dist[1]
                 )
             self._specs[spec.name] = spec
+        if _implements_observer(plugin):
+            self.register_observer(plugin, plugin_name)
         return names
+
+    # -- observers ------------------------------------------------------------------------
+    def register_observer(self, plugin: object, name: str | None = None) -> None:
+        """Register ``plugin`` (a module or instance) for the observer hooks it implements
+        (:data:`callswitch.hookspecs.OBSERVER_HOOKS`): from now on, clients call them.
+
+        Undo with :meth:`unregister_observer`. Registering the same object twice is a
+        no-op. A provider plugin that implements observer hooks is registered for them
+        when it is loaded. Observer hooks are called from the process-wide registry,
+        :func:`default_registry`.
+        """
+        with self._lock:
+            label = name or str(getattr(plugin, "__name__", repr(plugin)))
+            if self._pm.is_registered(plugin):
+                return
+            if not _implements_observer(plugin):
+                raise ConfigurationError(
+                    f"plugin {label} implements no observer hook; decorate one of "
+                    f"{', '.join(hookspecs.OBSERVER_HOOKS)} with callswitch.plugin.hookimpl"
+                )
+            try:
+                self._pm.register(plugin, name=f"{label}:{id(plugin)}")
+            except pluggy.PluginValidationError as exc:
+                raise ConfigurationError(f"plugin {label} has an invalid hook: {exc}") from exc
+            self._observers_changed()
+
+    def unregister_observer(self, plugin: object) -> None:
+        """Stop calling ``plugin``'s observer hooks. Unknown plugins are ignored."""
+        with self._lock:
+            if self._pm.is_registered(plugin):
+                self._pm.unregister(plugin)
+                self._observers_changed()
+
+    def _observers_changed(self) -> None:
+        if self is _default:
+            _observe._refresh(self._pm)
 
     def _dist_info(self, ep: EntryPoint) -> tuple[str, str] | None:
         """(name, version) of the distribution that installed ``ep``. Read once per
@@ -264,6 +307,14 @@ class Registry:
 
     def capability_matrix(self) -> CapabilityMatrix:
         return CapabilityMatrix(tuple(spec.capabilities for spec in self.all()))
+
+
+def _implements_observer(plugin: object) -> bool:
+    """Whether ``plugin`` has a hook implementation named like an observer hook."""
+    return any(
+        getattr(getattr(plugin, name, None), "callswitch_impl", None) is not None
+        for name in hookspecs.OBSERVER_HOOKS
+    )
 
 
 def _dist_name(ep: EntryPoint) -> str:

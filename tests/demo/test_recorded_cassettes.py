@@ -295,8 +295,18 @@ def _check_vapi(method: str, uri: str, status: int, body: Any) -> None:
     if uri.endswith("/control"):
         assert body == {}  # ASSUMPTION in the emulator: Vapi does not document this body
         return
-    if "/phone-number" in uri:
-        assert all(isinstance(n["number"], str) and isinstance(n["id"], str) for n in body)
+    if "/v2/phone-number" in uri:
+        from vapi.types import PhoneNumberPaginatedResponse
+
+        page = PhoneNumberPaginatedResponse.model_validate(body)
+        assert all(
+            isinstance(n["number"], str) and isinstance(n["id"], str) for n in body["results"]
+        )
+        assert page.metadata.total_items == len(body["results"])
+        return
+    if "/phone-number/" in uri:
+        assert isinstance(body["number"], str)
+        assert isinstance(body["id"], str)
         return
     calls = body if isinstance(body, list) else [body]
     for item in TypeAdapter(list[Call]).validate_python(calls):

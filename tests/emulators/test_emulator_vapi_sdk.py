@@ -139,3 +139,36 @@ def test_delete_does_not_hang_up(sdk: Vapi, emu: VapiEmulator) -> None:
     emu.set_status(call_id, "ongoing")
     assert sdk.calls.delete(call_id).status == "in-progress"
     assert call_id not in emu.calls
+
+
+def test_phone_number_search_and_get_in_the_sdk_shapes(sdk: Vapi, emu: VapiEmulator) -> None:
+    """GET /v2/phone-number?search= (partial match, {results, metadata}) and
+    GET /phone-number/{id}, read by the SDK's own methods."""
+    wanted = emu.add_phone_number("+14155559900")
+    emu.add_phone_number("+141555599001")
+    page = sdk.phone_numbers.phone_number_controller_find_all_paginated(search="+14155559900")
+    assert {r.id: r.number for r in page.results}[wanted] == "+14155559900"  # type: ignore[union-attr]
+    assert len(page.results) == 2
+    assert page.metadata.total_items == 2
+    none = sdk.phone_numbers.phone_number_controller_find_all_paginated(search="+19999")
+    assert none.results == []
+    got = sdk.phone_numbers.get(wanted)
+    assert got.number == "+14155559900"  # type: ignore[union-attr]
+    with pytest.raises(ApiError) as missing:
+        sdk.phone_numbers.get("pn-nope")
+    assert missing.value.status_code == 404
+
+
+def test_adapter_fills_from_number_against_the_emulator(emu: VapiEmulator) -> None:
+    """create with an E.164 number, then get: from_number is the number, resolved by id."""
+    import callswitch
+
+    emu.add_phone_number("+14155559911")
+    with callswitch.connect("vapi", api_key="k", base_url=emu.socket_url) as client:
+        made = client.calls.create_phone(
+            from_number="+14155559911", to_number="+14155550123", agent_id="asst-1"
+        )
+    with callswitch.connect("vapi", api_key="k", base_url=emu.socket_url) as fresh:
+        got = fresh.calls.get(made.id)
+    assert made.from_number == got.from_number == "+14155559911"
+    assert "phoneNumber" not in got.raw

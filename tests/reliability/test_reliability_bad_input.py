@@ -450,7 +450,8 @@ CREATE_CASES = [
     ),
     Case(
         "vapi option clashes",
-        _phone(provider_options={"vapi": {"customer": {}}}),
+        # A real clash: customer.number is to_number; an empty object would merge harmlessly.
+        _phone(provider_options={"vapi": {"customer": {"number": "+14155550999"}}}),
         InvalidRequestError,
         r"set it through the neutral field",
         ("vapi",),

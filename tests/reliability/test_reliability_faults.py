@@ -61,7 +61,11 @@ def test_429_with_retry_after_1_is_waited_out_once(
     call = emu.connect(api_key=KEY).calls.get(call_id)
     assert call.id == call_id
     assert sleeps.waits == [1.0]
-    assert [r["status"] for r in vendor_requests(emu, "GET")] == [429, 200]
+    # Only the call's GET: Vapi's get may add a phone number lookup, which is not retried.
+    assert [r["status"] for r in vendor_requests(emu, "GET", FACTS[provider].get_path)] == [
+        429,
+        200,
+    ]
 
 
 @pytest.mark.parametrize("provider", LIVE_PROVIDERS)
@@ -378,7 +382,7 @@ def test_timeout_on_a_read_is_retried(
     emu.add_fault(method="GET", path=FACTS[provider].get_path, delay=1.0)
     call = emu.connect(api_key=KEY, timeout=0.2).calls.get(call_id)
     assert call.id == call_id
-    assert len(vendor_requests(emu, "GET")) == 2
+    assert len(vendor_requests(emu, "GET", FACTS[provider].get_path)) == 2
     assert len(sleeps.waits) == 1
 
 

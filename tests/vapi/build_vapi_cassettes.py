@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import yaml
+from vapi.phone_numbers.types import GetPhoneNumbersResponse_Vapi
 from vapi.types import (
     Analysis,
     Artifact,
@@ -83,6 +84,20 @@ def ended_call(call_id: str) -> dict[str, Any]:
     )
 
 
+def phone_number() -> dict[str, Any]:
+    number = GetPhoneNumbersResponse_Vapi(
+        provider="vapi",
+        id="pn-demo",
+        org_id="org-demo",
+        created_at=T0,
+        updated_at=T0,
+        number="+14155550100",
+        name="demo line",
+    )
+    dumped: dict[str, Any] = number.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return dumped
+
+
 def live_call(call_id: str) -> dict[str, Any]:
     return call(
         id=call_id,
@@ -128,7 +143,11 @@ def write(name: str, interactions: list[dict[str, Any]]) -> None:
 def main() -> None:
     write(
         "vapi_get_call.yaml",
-        [interaction("GET", f"{BASE}/call/vc-ended-1", None, 200, ended_call("vc-ended-1"))],
+        [
+            interaction("GET", f"{BASE}/call/vc-ended-1", None, 200, ended_call("vc-ended-1")),
+            # The call names its number by phoneNumberId only: one lookup gives the number.
+            interaction("GET", f"{BASE}/phone-number/pn-demo", None, 200, phone_number()),
+        ],
     )
 
     created = call(

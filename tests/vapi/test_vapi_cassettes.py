@@ -53,6 +53,8 @@ def test_get_call_replay(client: callswitch.Client) -> None:
     assert call.variables == {"customer_name": "Ann"}
     assert [u.role for u in call.transcript] == [UtteranceRole.AGENT, UtteranceRole.USER]
     assert call.successful is True
+    assert call.from_number == "+14155550100"  # phoneNumberId resolved by one lookup
+    assert call.to_number == "+14155550123"
     assert call.duration is not None
     assert call.duration.total_seconds() == 93
 

