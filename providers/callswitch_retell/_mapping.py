@@ -11,6 +11,7 @@ in ``shared/seeds`` (000: update-live-call, 001: update-call, 004: create-web-ca
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
@@ -143,7 +144,16 @@ END_REASONS: Mapping[str, EndReason] = {
 # Mapping ABC, whose isinstance check alone is slower than most of a field's reading.
 
 _DIRECTIONS: Mapping[str, CallDirection] = {d.value: d for d in CallDirection}
-_ROLES: Mapping[str, UtteranceRole] = {r.value: r for r in UtteranceRole}
+#: Retell utterance roles -> neutral roles. ``transfer_target`` (the person a call is
+#: transferred to) has no neutral role of its own; it is the human on the far side of the
+#: agent, as the caller is, so it maps to ``user`` (``Call.raw`` keeps Retell's role).
+_ROLES: Mapping[str, UtteranceRole] = {
+    **{r.value: r for r in UtteranceRole},
+    "transfer_target": UtteranceRole.USER,
+}
+#: The spoken roles of ``transcript_with_tool_calls`` (retell-sdk 6.2.13
+#: ``TranscriptWithToolCallUtterance``); the rest are tool calls, node transitions, DTMF...
+_SPOKEN = frozenset(("agent", "user", "transfer_target"))
 _SENTIMENTS: Mapping[str, Sentiment] = {s.value: s for s in Sentiment}
 _NO_FIELDS: Mapping[str, Any] = MappingProxyType({})
 
@@ -184,31 +194,80 @@ def _word_time(words: Iterable[Any], key: str) -> float | None:
     return None
 
 
-def to_utterances(value: Any) -> tuple[Utterance, ...]:
-    """``transcript_object`` -> utterances; start/end from the first/last timed word."""
+def _row(item: Mapping[str, Any]) -> UtteranceRow:
+    words = item.get("words")
+    if not isinstance(words, (list, tuple)):
+        words = ()  # null, or not a list: no word timings
+    role = item.get("role")
+    text = item.get("content")
+    # The first timed word from the front, the last one from the back: an utterance of
+    # hundreds of words is read at its two ends only.
+    start = _word_time(words, "start")
+    end = _word_time(reversed(words), "end")
+    if start is None and end is None:
+        # Injected context has no words, only the moment it came in (time_sec).
+        start = end = finite_float(item.get("time_sec"))
+    return {
+        "role": _ROLES.get(role, UtteranceRole.UNKNOWN)
+        if isinstance(role, str)
+        else UtteranceRole.UNKNOWN,
+        "text": text if isinstance(text, str) else "",
+        "start": start,
+        "end": end,
+    }
+
+
+def _injected(woven: list[Any], rows: list[UtteranceRow]) -> list[UtteranceRow]:
+    """The injected context of ``transcript_with_tool_calls`` that ``rows`` lack, by time."""
+    have = Counter(
+        (row["text"], row["start"]) for row in rows if row["role"] is UtteranceRole.INJECTED
+    )
+    found: list[UtteranceRow] = []
+    for item in woven:
+        if isinstance(item, (dict, Mapping)) and item.get("role") == "injected":
+            row = _row(item)
+            key = (row["text"], row["start"])
+            if have[key]:
+                have[key] -= 1  # already in transcript_object: not twice
+            else:
+                found.append(row)
+    # Stable: injections without a time keep their order, after the timed ones.
+    found.sort(key=lambda row: (row["start"] is None, row["start"] or 0.0))
+    return found
+
+
+def _at_or_before(moment: float | None, start: float) -> bool:
+    return moment is not None and moment <= start
+
+
+def to_utterances(value: Any, woven: Any = None) -> tuple[Utterance, ...]:
+    """``transcript_object`` and ``transcript_with_tool_calls`` (``woven``) -> utterances.
+
+    The spoken utterances come from ``transcript_object`` (from the woven transcript's
+    spoken ones when there is none); start/end from the first/last timed word. Retell puts
+    injected context (update-live-call ``additional_context``) only in the woven transcript
+    (retell-sdk 6.2.13 ``InjectedUtterance``): it is merged in by its ``time_sec``, before
+    the first utterance that starts later, and never twice when both lists hold it.
+    """
+    woven = woven if isinstance(woven, list) else []
     if not isinstance(value, list):
-        return ()
-    rows: list[UtteranceRow] = []
-    for item in value:
-        if not isinstance(item, (dict, Mapping)):
-            continue
-        words = item.get("words")
-        if not isinstance(words, (list, tuple)):
-            words = ()  # null, or not a list: no word timings
-        role = item.get("role")
-        text = item.get("content")
-        rows.append(
-            {
-                "role": _ROLES.get(role, UtteranceRole.UNKNOWN)
-                if isinstance(role, str)
-                else UtteranceRole.UNKNOWN,
-                "text": text if isinstance(text, str) else "",
-                # The first timed word from the front, the last one from the back: an
-                # utterance of hundreds of words is read at its two ends only.
-                "start": _word_time(words, "start"),
-                "end": _word_time(reversed(words), "end"),
-            }
-        )
+        value = [u for u in woven if isinstance(u, (dict, Mapping)) and u.get("role") in _SPOKEN]
+    rows = [_row(item) for item in value if isinstance(item, (dict, Mapping))]
+    injected = _injected(woven, rows) if woven else []
+    if injected:
+        merged: list[UtteranceRow] = []
+        pending = iter(injected)
+        nxt = next(pending, None)
+        for row in rows:
+            start = row["start"]
+            while nxt is not None and start is not None and _at_or_before(nxt["start"], start):
+                merged.append(nxt)
+                nxt = next(pending, None)
+            merged.append(row)
+        if nxt is not None:
+            merged.append(nxt)
+            merged.extend(pending)
+        rows = merged
     return utterances(rows)
 
 
@@ -247,7 +306,9 @@ def to_call(payload: Any) -> Call:
         duration=_duration(payload.get("duration_ms"), started, ended),
         metadata=dict(_object(payload.get("metadata"))),
         variables=variables_to_strings(payload.get("retell_llm_dynamic_variables")),
-        transcript=to_utterances(payload.get("transcript_object")),
+        transcript=to_utterances(
+            payload.get("transcript_object"), payload.get("transcript_with_tool_calls")
+        ),
         recording_url=_str(payload.get("recording_url")),
         summary=_str(analysis.get("call_summary")),
         sentiment=_SENTIMENTS.get(sentiment.lower(), Sentiment.UNKNOWN)

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from callswitch.errors import (
@@ -98,6 +99,12 @@ class RetellAdapter(Adapter):
 
     name: ClassVar[str] = NAME
     default_page_size: ClassVar[int] = 100
+    #: retell-sdk 6.2.13's own timeouts, used when the user sets none: 60 s for every
+    #: request (``retell/_constants.py`` DEFAULT_TIMEOUT), 300 s to list calls and 120 s to
+    #: create a phone call (``retell/resources/call.py``, ``list`` and ``create_phone_call``).
+    default_timeouts: ClassVar[Mapping[str, float]] = MappingProxyType(
+        {"*": 60.0, "calls.list": 300.0, "calls.create_phone": 120.0}
+    )
 
     # ------------------------------------------------------------------------ reads
     def _get_request(self, call_id: str, operation: str) -> Request:

@@ -139,8 +139,9 @@ _ROWS: tuple[Support, ...] = (
     # ---- LiveControl fields
     supported(
         "control.inject_context",
-        "call_control.additional_context: appended to the transcript with role 'injected' "
-        "and used for the agent's next response.",
+        "call_control.additional_context: used for the agent's next response and listed in "
+        "transcript_with_tool_calls with role 'injected' (retell-sdk 6.2.13 "
+        "InjectedUtterance); Call.transcript shows it in time order.",
         _LIVE_DOC,
         condition=_ONGOING,
     ),

@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from callswitch.emulators import CallNotFound, Emulator, JSONBodyError
+from callswitch_retell import _emulator_webhooks
 from callswitch_retell._emulator_checks import (
     CONTROL_FIELDS,
     CREATE_PHONE_FIELDS,
@@ -91,6 +92,11 @@ class RetellEmulator(Emulator):
 
     def vendor_status(self, call: Mapping[str, Any]) -> str:
         return str(call["call_status"])
+
+    def webhook_payloads(
+        self, call: dict[str, Any], before: str, after: str
+    ) -> list[tuple[str, dict[str, Any]]]:
+        return _emulator_webhooks.payloads(call, before, after)
 
     def new_call(self, status: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         kind = fields.get("call_type", "phone_call")
@@ -209,9 +215,9 @@ class RetellEmulator(Emulator):
 
     def _inject(self, call: dict[str, Any], text: str) -> None:
         time_sec = self._elapsed_s(call)
+        # Only the woven transcript holds it, as on Retell: retell-sdk 6.2.13 types it as
+        # InjectedUtterance there, and transcript_object's roles are spoken ones only.
         item = {"role": "injected", "content": text, "time_sec": time_sec}
-        # Seed 000: "appended to the call transcript with role injected".
-        call.setdefault("transcript_object", []).append({**item, "words": []})
         call.setdefault("transcript_with_tool_calls", []).append(item)
 
     def _retext(self, call: dict[str, Any]) -> None:

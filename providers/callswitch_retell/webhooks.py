@@ -69,6 +69,9 @@ class RetellWebhookRules:
     """Retell's signing scheme and event names (see the module docstring)."""
 
     default_tolerance = 300.0
+    #: Retell signs with the workspace's API key (``callswitch webhooks listen`` reads
+    #: ``RETELL_API_KEY`` when ``RETELL_WEBHOOK_SECRET`` is not set).
+    signs_with_api_key = True
 
     def verify(
         self,
@@ -110,6 +113,12 @@ class RetellWebhookRules:
                 "changed (pass the raw bytes as received)"
             )
         return signed_at
+
+    def sign(self, body: bytes, secret: str, *, now: float) -> dict[str, str]:
+        """``x-retell-signature`` as Retell sends it (the SDK's ``sign``)."""
+        stamp = str(int(now * 1000))
+        digest = hmac.new(secret.encode("utf-8"), body + stamp.encode("ascii"), hashlib.sha256)
+        return {SIGNATURE_HEADER: f"v={stamp},d={digest.hexdigest()}"}
 
     def parse(self, payload: dict[str, Any], *, signed_at: datetime | None) -> CallEvent:
         raw_type = event_name(

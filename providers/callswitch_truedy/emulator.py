@@ -30,6 +30,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from callswitch.emulators import CallNotFound, Emulator, JSONBodyError
+from callswitch_truedy import _emulator_webhooks
 from callswitch_truedy._wire import (
     IDEMPOTENCY_HEADER,
     LIST_STATUSES,
@@ -130,6 +131,11 @@ class TruedyEmulator(Emulator):
 
     def vendor_status(self, call: Mapping[str, Any]) -> str:
         return str(call["status"])
+
+    def webhook_payloads(
+        self, call: dict[str, Any], before: str, after: str
+    ) -> list[tuple[str, dict[str, Any]]]:
+        return _emulator_webhooks.payloads(call, before, after)
 
     def new_call(self, status: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         record = self._record(

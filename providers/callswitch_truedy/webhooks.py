@@ -119,6 +119,10 @@ class TruedyWebhookRules:
         auth = SCHEME.auth(fixed_secret(secret, PROVIDER, "webhook signing secret"))
         return verify_hmac(headers, body, auth, tolerance=tolerance, now=now, provider=PROVIDER)
 
+    def sign(self, body: bytes, secret: str, *, now: float) -> dict[str, str]:
+        """``X-Truedy-Signature`` and ``X-Truedy-Timestamp`` (epoch seconds [INF])."""
+        return SCHEME.sign(secret, body, str(int(now)))
+
     def parse(self, payload: dict[str, Any], *, signed_at: datetime | None) -> CallEvent:
         raw_type = event_name(
             payload, "event", provider=PROVIDER, shape='{"event", "timestamp", "data"}'

@@ -26,6 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from callswitch.emulators import CallNotFound, Emulator, JSONBodyError
+from callswitch_vapi import _emulator_webhooks
 from callswitch_vapi._emulator_control import ControlMessageError, check_control, needs_control_auth
 
 __all__ = ["VapiEmulator", "create_app"]
@@ -165,6 +166,11 @@ class VapiEmulator(Emulator):
 
     def vendor_status(self, call: Mapping[str, Any]) -> str:
         return str(call["status"])
+
+    def webhook_payloads(
+        self, call: dict[str, Any], before: str, after: str
+    ) -> list[tuple[str, dict[str, Any]]]:
+        return _emulator_webhooks.payloads(call, before, after)
 
     def new_call(self, status: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         body: dict[str, Any] = {

@@ -147,6 +147,11 @@ class VapiWebhookRules:
             "HmacAuth/SharedSecretAuth with the header names you configured"
         )
 
+    def sign(self, body: bytes, secret: str, *, now: float) -> dict[str, str]:
+        """An HMAC server credential with Vapi's defaults (``x-signature``, ``x-timestamp``
+        in epoch milliseconds [INF: the SDK does not state the unit])."""
+        return HMAC_DEFAULTS.sign(secret, body, str(int(now * 1000)))
+
     def parse(self, payload: dict[str, Any], *, signed_at: datetime | None) -> CallEvent:
         message = payload.get("message")
         raw_type = message.get("type") if isinstance(message, dict) else None

@@ -110,6 +110,7 @@ class _Engine:
         # name and value again, as it does for a dict on every request.
         self._base_headers = httpx.Headers(base)
         self._auth_headers = httpx.Headers({**base, **auth})
+        self._operation_timeouts: dict[tuple[float, float | None], httpx.Timeout] = {}
 
     # -- driving plans (no IO) ------------------------------------------------------------
     def drive(
@@ -118,6 +119,8 @@ class _Engine:
         first: Request | None,
         retry: RetryPolicy,
         timeout: httpx.Timeout,
+        *,
+        chosen: bool = True,
     ) -> Generator[Step, Reply, T]:
         """Run ``plan`` to its result with retries, as steps a client carries out.
 
@@ -126,6 +129,8 @@ class _Engine:
         (reply: None). ``first`` is the plan's first request when the caller already primed it.
         A failed request's error is thrown into the plan, so a multi-step plan can say
         what it had done before; a plan that does not catch it re-raises it.
+        ``chosen=False`` (the user set no timeout): each request gets its operation's
+        default where the adapter declares one (:meth:`timeout_of`), else ``timeout``.
         """
         started = retry.clock()  # the retry deadline bounds the whole operation
         request = first
@@ -135,7 +140,8 @@ class _Engine:
             if _observe.relay is not None:
                 watch = _observe._Operation(self.spec.name, request.operation)
             while True:
-                attempts = self._attempts(request, retry, timeout, started)
+                attempt_timeout = timeout if chosen else self.timeout_of(request, timeout)
+                attempts = self._attempts(request, retry, attempt_timeout, started)
                 if watch is not None:
                     attempts = watch.watch(request.method, self.shown_url(request), attempts)
                 outcome = yield from attempts
@@ -263,6 +269,21 @@ class _Engine:
 
     def timeout_for(self, timeouts: Timeouts) -> httpx.Timeout:
         return httpx.Timeout(timeouts.total, connect=timeouts.connect)
+
+    # -- per-operation default timeouts (issue 15) ----------------------------------------
+    def timeout_of(self, request: Request, default: httpx.Timeout) -> httpx.Timeout:
+        """``request``'s timeout when the user chose none: its operation's entry in
+        ``Adapter.default_timeouts`` (else the ``"*"`` entry) for reads and writes, with
+        ``default``'s connect timeout; ``default`` itself when the adapter declares none."""
+        table = self.adapter.default_timeouts
+        seconds = table.get(request.operation, table.get("*"))
+        if seconds is None:
+            return default
+        key = (seconds, default.connect)
+        cached = self._operation_timeouts.get(key)
+        if cached is None:
+            cached = self._operation_timeouts[key] = httpx.Timeout(seconds, connect=default.connect)
+        return cached
 
     def read(self, resp: httpx.Response, deadline: float) -> _BodyReader:
         """What collects ``resp``'s body, within the size cap and ``deadline``

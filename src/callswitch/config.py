@@ -117,6 +117,10 @@ class Settings:
     on_unsupported: OnUnsupported = "error"
     #: The most a success answer's body may hold, decoded (64 MiB by default).
     max_response_bytes: int = 64 * 1024 * 1024
+    #: True when the user chose ``timeout`` (``connect(timeout=)`` or ``callswitch.toml``):
+    #: it then bounds every request. False: each operation's default applies where the
+    #: adapter declares one (``Adapter.default_timeouts``), else ``timeout``.
+    timeout_set: bool = False
 
 
 def load_file_config(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
@@ -298,7 +302,8 @@ def resolve_settings(
     if policy not in ("error", "drop"):
         raise ConfigurationError(f'on_unsupported must be "error" or "drop", got {policy!r}')
 
-    timeouts = Timeouts.coerce(_pick(timeout, per_provider.get("timeout"), file_cfg.get("timeout")))
+    chosen_timeout = _pick(timeout, per_provider.get("timeout"), file_cfg.get("timeout"))
+    timeouts = Timeouts.coerce(chosen_timeout)
     return Settings(
         provider=name,
         api_key=Secret(key_value),
@@ -306,4 +311,5 @@ def resolve_settings(
         timeout=timeouts,
         max_retries=retries,
         on_unsupported=policy,
+        timeout_set=chosen_timeout is not None,
     )

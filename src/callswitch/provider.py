@@ -115,6 +115,11 @@ class Adapter:
     name: ClassVar[str]
     #: Page size used by ``calls.list`` when the caller does not ask for fewer.
     default_page_size: ClassVar[int] = 100
+    #: Seconds a request may take when the user chose no timeout, by the request's
+    #: ``operation`` (``"calls.list"``, say); the key ``"*"`` covers the operations not
+    #: named. Declared data, like the vendor SDK's own defaults. Empty: callswitch's default
+    #: timeout for every request. A timeout the user sets always wins.
+    default_timeouts: ClassVar[Mapping[str, float]] = {}
 
     def __init__(self, capabilities: Capabilities) -> None:
         self.capabilities = capabilities

@@ -178,7 +178,7 @@ def test_transcript_times_come_from_first_and_last_word() -> None:
     )
     assert [(u.role, u.text, u.start, u.end) for u in call.transcript] == [
         (UtteranceRole.USER, "one two three", 1.5, 2.75),
-        (UtteranceRole.UNKNOWN, "hello", None, None),
+        (UtteranceRole.USER, "hello", None, None),  # transfer_target: a human, not the agent
     ]
 
 

@@ -113,3 +113,10 @@ async def test_receiver_example(
     assert (first.status_code, again.status_code) == (200, 200)
     assert (first.json()["status"], again.json()["status"]) == ("handled", "duplicate")
     assert (forged.status_code, unknown.status_code) == (401, 404)
+
+
+def test_sign_webhook_example() -> None:
+    """The sign_webhook example runs: the handler saw the event once."""
+    namespace: dict[str, Any] = {"__name__": "docs_signing"}
+    exec(compile(_block("# test_my_handlers.py"), str(DOC), "exec"), namespace)  # noqa: S102
+    assert namespace["ended"] == ["call_1"]

@@ -51,6 +51,7 @@ from callswitch.cli._common import (
 )
 from callswitch.cli._local import cmd_demo, cmd_emulate
 from callswitch.cli._parser import build_parser
+from callswitch.cli._webhooks import cmd_webhooks_listen
 
 if TYPE_CHECKING:
     import httpx
@@ -84,6 +85,7 @@ _COMMANDS: dict[tuple[str, str | None], Callable[[_Context], int]] = {
     ("campaign", "status"): cmd_campaign_status,
     ("emulate", None): cmd_emulate,
     ("demo", None): cmd_demo,
+    ("webhooks", "listen"): cmd_webhooks_listen,
 }
 
 
@@ -121,7 +123,11 @@ def run(
     except SystemExit as exc:  # --help, --version, or a usage error argparse printed
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     out = _Output(out_stream, err_stream, bool(args.json))
-    action = getattr(args, "calls_command", None) or getattr(args, "campaign_command", None)
+    action = (
+        getattr(args, "calls_command", None)
+        or getattr(args, "campaign_command", None)
+        or getattr(args, "webhooks_command", None)
+    )
     command = _COMMANDS[(args.command, action)]
     try:
         return command(_Context(args, out, http_client))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from callswitch.cli._common import EXIT_OK, _Context, _registry, _UsageError
 
 
@@ -58,8 +60,31 @@ def cmd_emulate(ctx: _Context) -> int:
             except ValueError as exc:
                 flag = "--" + key.replace("_", "-")
                 raise _UsageError(f"{flag} {str(exc).split(' ', 1)[1]}") from None
+    target: Any = name
+    if ctx.args.webhook_url is not None or ctx.args.duplicate_webhooks:
+        import os
+
+        # From the environment by default: a flag's value ends up in shell history.
+        secret = ctx.args.webhook_secret or os.environ.get("CALLSWITCH_WEBHOOK_SECRET")
+        if ctx.args.webhook_url is None:
+            raise _UsageError("--duplicate-webhooks needs --webhook-url (where to send them)")
+        if not secret:
+            raise _UsageError(
+                "--webhook-url needs a signing secret: set CALLSWITCH_WEBHOOK_SECRET (or pass "
+                "--webhook-secret S); for Retell use the API key your receiver verifies with"
+            )
+        target = emulators.create(
+            name,
+            **timers,
+            webhook_url=ctx.args.webhook_url,
+            webhook_secret=secret,
+            duplicate_webhooks=ctx.args.duplicate_webhooks,
+        )
+    elif ctx.args.webhook_secret is not None:
+        raise _UsageError("--webhook-secret needs --webhook-url (where to send the webhooks)")
     try:
-        serve(name, port=port, ready=ready, **timers)
+        # An emulator built here already has its timers; a name gets them from serve().
+        serve(target, port=port, ready=ready, **({} if target is not name else timers))
     except SystemExit as exc:
         # uvicorn exits (code 3) when it cannot bind: another process took the port
         # between the check above and the server's own bind.

@@ -246,6 +246,45 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="end an ongoing call SECONDS after it became ongoing, as if the callee hung up",
     )
+    emu.add_argument(
+        "--webhook-url",
+        metavar="URL",
+        help="POST the vendor's signed webhook here on each call status change",
+    )
+    emu.add_argument(
+        "--webhook-secret",
+        metavar="S",
+        help="secret the webhooks are signed with (default: $CALLSWITCH_WEBHOOK_SECRET)",
+    )
+    emu.add_argument(
+        "--duplicate-webhooks",
+        type=int,
+        default=0,
+        metavar="N",
+        help="send N extra copies of each webhook, to exercise de-duplication",
+    )
+
+    hooks = sub.add_parser(
+        "webhooks",
+        help="receive webhooks locally",
+        description="Developer tools for webhooks.",
+    )
+    hooks_sub = hooks.add_subparsers(dest="webhooks_command", metavar="COMMAND", required=True)
+    listen = hooks_sub.add_parser(
+        "listen",
+        parents=[common],
+        help="print each verified webhook event",
+        description="Run a webhook Receiver on 127.0.0.1 (POST /<provider>) and print each "
+        "verified event, once, as a table row (or a JSON line with --json). Secrets come "
+        "from <PROVIDER>_WEBHOOK_SECRET (for Retell, which signs with the API key, "
+        "RETELL_API_KEY also works); providers without one are not served.",
+    )
+    listen.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks one)")
+    listen.add_argument(
+        "--store",
+        metavar="PATH",
+        help="SQLite file that remembers handled events across restarts (default: memory)",
+    )
 
     demo = sub.add_parser(
         "demo",

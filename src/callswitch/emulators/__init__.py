@@ -10,6 +10,8 @@ knows no vendor. Three ways to use one::
     client = emu.connect()                       # a callswitch.Client wired to it
     call = emu.add_call("ongoing")               # a call in a given state, directly
     emu.add_fault(path="/call/*", status=503)    # the next matching request fails
+    emu = emulators.create("retell", webhook_url="http://127.0.0.1:8000/retell",
+                           webhook_secret="key_...")   # signed webhooks on each change
 
     with emulators.running("retell", port=0) as base_url:   # uvicorn in a thread
         ...                                      # any HTTP client, the vendor's SDK too
@@ -62,6 +64,9 @@ def create(
     *,
     answer_after: float | None = None,
     end_after: float | None = None,
+    webhook_url: str | None = None,
+    webhook_secret: str | None = None,
+    duplicate_webhooks: int = 0,
     **options: Any,
 ) -> Emulator:
     """A new, empty emulator for ``provider`` (found through its plugin's spec).
@@ -70,16 +75,26 @@ def create(
     is answered (becomes ongoing) ``answer_after`` seconds later and, once ongoing, ends
     by itself ``end_after`` seconds later, as if the callee hung up
     (:meth:`Emulator.set_timers`). Without them calls stay where requests and the control
-    API put them. Other ``options`` go to the plugin's factory; every emulator accepts
-    ``api_key=`` (accept only that bearer key; by default any non-empty key is accepted).
+    API put them.
+
+    With ``webhook_url`` the emulator POSTs the vendor's own webhook, signed with
+    ``webhook_secret`` the vendor's way, on each change of a call's status (started,
+    ended, analysed where the vendor sends that; timer-driven changes too), from a
+    background thread, at least once (non-2xx answers are retried), plus
+    ``duplicate_webhooks`` extra copies of each (:meth:`Emulator.set_webhooks`).
+
+    Other ``options`` go to the plugin's factory; every emulator accepts ``api_key=``
+    (accept only that bearer key; by default any non-empty key is accepted).
     """
     from callswitch.emulators._network import check_delay
+    from callswitch.emulators._webhooks import check_webhook_options
     from callswitch.provider import load_object
     from callswitch.registry import default_registry
 
-    # Checked before the plugin is loaded: a bad delay is the caller's mistake.
+    # Checked before the plugin is loaded: bad options are the caller's mistake.
     check_delay("answer_after", answer_after)
     check_delay("end_after", end_after)
+    check_webhook_options(webhook_url, webhook_secret, duplicate_webhooks)
     spec = default_registry().get(provider)
     if not spec.emulator:
         raise ConfigurationError(
@@ -93,16 +108,21 @@ def create(
             f"provider {provider!r}: {spec.emulator} returned {type(app).__name__}, "
             "not a callswitch.emulators.Emulator"
         )
+    if webhook_url is not None:
+        assert webhook_secret is not None  # check_webhook_options
+        app.set_webhooks(webhook_url, webhook_secret, duplicates=duplicate_webhooks)
     app.set_timers(answer_after=answer_after, end_after=end_after)
     return app
 
 
-def _resolve(provider: str | Emulator, **timers: float | None) -> Emulator:
+def _resolve(
+    provider: str | Emulator, answer_after: float | None = None, end_after: float | None = None
+) -> Emulator:
     if isinstance(provider, Emulator):
-        if any(v is not None for v in timers.values()):
-            provider.set_timers(**timers)
+        if answer_after is not None or end_after is not None:
+            provider.set_timers(answer_after=answer_after, end_after=end_after)
         return provider
-    return create(provider, **timers)
+    return create(provider, answer_after=answer_after, end_after=end_after)
 
 
 def serve(

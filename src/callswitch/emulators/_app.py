@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import anyio
+import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -37,6 +38,12 @@ from callswitch.emulators._faults import Fault, FaultQueue, default_fault_messag
 from callswitch.emulators._requestlog import RequestLog
 from callswitch.emulators._store import CallStore
 from callswitch.emulators._transport import AsyncEmulatorTransport, EmulatorTransport
+from callswitch.emulators._webhooks import (
+    Delivery,
+    WebhookSender,
+    check_webhook_options,
+    signer_for,
+)
 
 __all__ = ["Emulator"]
 
@@ -69,6 +76,7 @@ class Emulator(CallStore):
         #: Set by :func:`callswitch.emulators.running` while the emulator is on a socket.
         self.socket_url: str | None = None
         self._clients = ClientFactory(self)
+        self._webhooks: WebhookSender | None = None
 
     # -- reaching the emulator ----------------------------------------------------------
     @property
@@ -122,8 +130,66 @@ class Emulator(CallStore):
         return env_for(self.name, self.socket_url, api_key)
 
     def close(self) -> None:
-        """Close the in-process transport and the clients :meth:`connect` made."""
+        """Close the in-process transport, the clients :meth:`connect` made and the
+        webhook sender (deliveries still queued are dropped: :meth:`wait_webhooks`)."""
         self._clients.close()
+        sender, self._webhooks = self._webhooks, None
+        if sender is not None:
+            sender.close()
+
+    # -- webhooks -----------------------------------------------------------------------
+    def set_webhooks(
+        self,
+        url: str,
+        secret: str,
+        *,
+        duplicates: int = 0,
+        transport: httpx.BaseTransport | None = None,
+        **retry: float,
+    ) -> None:
+        """POST the vendor's webhook, signed with ``secret``, to ``url`` on each change of
+        a call's status, plus ``duplicates`` extra copies. Sent from a background thread,
+        retried on non-2xx answers (``attempts``, ``backoff``, ``max_backoff`` in
+        ``retry``). ``transport`` is an httpx transport to send through (tests)."""
+        check_webhook_options(url, secret, duplicates)
+        sender = WebhookSender(
+            url,
+            signer_for(self.name, secret),
+            duplicates=duplicates,
+            transport=transport,
+            **retry,  # type: ignore[arg-type]
+        )
+        with self.lock:
+            old, self._webhooks = self._webhooks, sender
+            if old is None:
+                self.add_status_hook(self._send_webhooks)
+        if old is not None:
+            old.close()
+
+    def _send_webhooks(self, call: dict[str, Any], before: str, after: str) -> None:
+        sender = self._webhooks
+        if sender is None:
+            return
+        for event, payload in self.webhook_payloads(call, before, after):
+            sender.send(event, self.call_id(call), payload)
+
+    def webhook_payloads(
+        self, call: dict[str, Any], before: str, after: str
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """The vendor's webhooks for a status change, as ``(event name, payload)``: none by
+        default; a vendor emulator overrides this. Called under the lock; copy ``call``."""
+        return []
+
+    def wait_webhooks(self, timeout: float = 30.0) -> bool:
+        """Block until every webhook queued so far was delivered or given up."""
+        sender = self._webhooks
+        return True if sender is None else sender.wait(timeout)
+
+    @property
+    def webhook_log(self) -> list[Delivery]:
+        """Each webhook delivery finished so far (event, copy, attempts, last status)."""
+        sender = self._webhooks
+        return [] if sender is None else sender.log
 
     # -- what a vendor supplies (and the CallStore hooks) -------------------------------
     def routes(self) -> list[BaseRoute]:

@@ -20,7 +20,11 @@ from typing import Any
 from callswitch.emulators._errors import CallNotFound
 from callswitch.emulators._network import PhoneNetwork, check_delay
 
-__all__ = ["NEUTRAL_STATUSES", "CallStore", "check_status"]
+__all__ = ["NEUTRAL_STATUSES", "CallStore", "StatusHook", "check_status"]
+
+#: ``hook(record, before, after)``: called under the lock after a record's vendor status
+#: changed from ``before`` to ``after`` (the record is the live one: copy what you keep).
+StatusHook = Callable[[dict[str, Any], str, str], None]
 
 #: The life-cycle states the control API speaks; each emulator maps them to its own names.
 NEUTRAL_STATUSES = ("queued", "ongoing", "ended", "failed")
@@ -37,12 +41,16 @@ class CallStore:
     Every status change goes through the vendor's :meth:`apply_status`; the store notes
     each one (a subclass's ``apply_status`` is wrapped when the class is defined), which
     is how :meth:`set_timers` knows since when a call has been queued or ongoing.
+    The status hooks added with :meth:`add_status_hook` (webhooks...) hear of each change
+    of the vendor status, however it came about: a vendor request, the control API,
+    :meth:`add_call` or a timer.
     """
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.calls: dict[str, dict[str, Any]] = {}
         self._network = PhoneNetwork()
+        self._status_hooks: list[StatusHook] = []
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -72,6 +80,16 @@ class CallStore:
         """Apply the timers' transitions that are due now (also done on every request)."""
         with self.lock:
             self._network.advance(self.calls, self.now(), self.apply_status)
+
+    def add_status_hook(self, hook: StatusHook) -> None:
+        """Call ``hook(record, before, after)`` after each change of a call's status."""
+        with self.lock:
+            self._status_hooks.append(hook)
+
+    def status_changed(self, call: dict[str, Any], before: str, after: str) -> None:
+        """Run the status hooks (called under the lock by the wrapped apply_status)."""
+        for hook in list(self._status_hooks):
+            hook(call, before, after)
 
     # -- what a vendor supplies -------------------------------------------------------
     def new_call(self, status: str, fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -150,11 +168,16 @@ class CallStore:
 
 
 def _noting(apply_status: Callable[..., None]) -> Callable[..., None]:
-    """``apply_status`` that also tells the store's phone network about the move."""
+    """``apply_status`` that also tells the phone network about the move and, when the
+    vendor status changed, the status hooks."""
 
     @functools.wraps(apply_status)
     def wrapper(self: CallStore, call: dict[str, Any], status: str) -> None:
+        before = self.vendor_status(call)
         apply_status(self, call, status)
         self._network.moved(self.call_id(call), status, self.now())
+        after = self.vendor_status(call)
+        if after != before:
+            self.status_changed(call, before, after)
 
     return wrapper

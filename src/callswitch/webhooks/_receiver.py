@@ -160,8 +160,14 @@ class Receiver:
             503, retry_after=wait, error="event is being handled by another worker", key=event.key
         )
 
-    def _failed(self, event: CallEvent, token: str) -> _Reply:
-        logger.exception("webhook handler failed for event %s; released for redelivery", event.key)
+    def _failed(self, event: CallEvent, token: str, exc: BaseException) -> _Reply:
+        # exc_info given explicitly: under ASGI this runs in a worker thread, outside the
+        # except block, where logger.exception would log "NoneType: None".
+        logger.error(
+            "webhook handler failed for event %s; released for redelivery",
+            event.key,
+            exc_info=exc,
+        )
         self._store.release(event.key, token)
         return _reply(500, error="handler failed", key=event.key)
 
@@ -199,8 +205,8 @@ class Receiver:
                 result = handler(event)
                 if inspect.isawaitable(result):
                     asyncio.run(_awaited(result))
-        except Exception:
-            return self._failed(event, claim.token)
+        except Exception as exc:
+            return self._failed(event, claim.token, exc)
         return self._done(event, claim.token)
 
     async def ahandle(
@@ -228,8 +234,8 @@ class Receiver:
                     result = await asyncio.to_thread(handler, event)
                     if inspect.isawaitable(result):
                         await result
-        except Exception:
-            return await asyncio.to_thread(self._failed, event, claim.token)
+        except Exception as exc:
+            return await asyncio.to_thread(self._failed, event, claim.token, exc)
         return await asyncio.to_thread(self._done, event, claim.token)
 
     def asgi(self) -> Callable[..., Awaitable[None]]:

@@ -166,3 +166,15 @@ class WebhookRules(Protocol):
     ) -> datetime | None: ...
 
     def parse(self, payload: dict[str, Any], *, signed_at: datetime | None) -> CallEvent: ...
+
+
+@runtime_checkable
+class SigningRules(WebhookRules, Protocol):
+    """Rules that can also sign, as the vendor would: what the emulators send with and
+    :func:`callswitch.testing.sign_webhook` uses. Optional for a plugin.
+
+    ``sign`` returns the headers the vendor adds to ``body`` when it signs with
+    ``secret`` at time ``now`` (epoch seconds); ``verify`` must accept them.
+    """
+
+    def sign(self, body: bytes, secret: str, *, now: float) -> dict[str, str]: ...

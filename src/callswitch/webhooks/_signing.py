@@ -100,6 +100,23 @@ class HmacScheme:
                 "needs a timestamp_header"
             )
 
+    def sign(self, secret: str | Secret, body: bytes, timestamp: str = "") -> dict[str, str]:
+        """The headers a sender using this scheme adds to ``body``: the signature, and the
+        timestamp (sent verbatim, and signed) when the scheme has one."""
+        head, _, tail = self.payload_format.partition("{body}")
+        message = (
+            head.replace("{timestamp}", timestamp).encode("utf-8")
+            + body
+            + tail.replace("{timestamp}", timestamp).encode("utf-8")
+        )
+        key = secret_text(secret, "webhook").encode("utf-8")
+        digest = hmac.new(key, message, self.algorithm).digest()
+        text = digest.hex() if self.encoding == "hex" else base64.b64encode(digest).decode()
+        headers = {self.signature_header: self.signature_prefix + text}
+        if self.timestamp_header and "{timestamp}" in self.payload_format:
+            headers[self.timestamp_header] = timestamp
+        return headers
+
     def auth(self, secret: str | Secret) -> HmacAuth:
         """This scheme with its secret."""
         return HmacAuth(
