@@ -196,9 +196,15 @@ class _Engine:
         ambiguous = False  # an earlier attempt may have reached the vendor
         while True:
             attempt += 1
-            # At least a moment: a retry is only started with time left before the deadline.
-            send.budget = max(0.05, min(total, retry.deadline - (clock() - first)))
-            send.timeout = _attempt_timeout(timeout, send.budget)
+            # The operation ends by the retry deadline, or after one whole attempt when its
+            # timeout is longer (an operation that declares a long timeout, like a listing,
+            # gets it once). A retry is only started with time left; at least a moment.
+            remaining = max(retry.deadline, total) - (clock() - first)
+            if remaining >= total - 0.01:  # the whole timeout, as configured
+                send.budget, send.timeout = total, timeout
+            else:
+                send.budget = max(0.05, remaining)
+                send.timeout = _attempt_timeout(timeout, send.budget)
             if secret is not None:
                 _sending_secret_url.set(secret)
             try:
