@@ -46,12 +46,15 @@ from callswitch_retell.capabilities import METADATA_LIMIT_BYTES, NAME
 
 __all__ = [
     "END_REASONS",
+    "NEVER_CONNECTED",
     "STATUSES",
     "STATUS_FILTER",
     "call_from_web_create",
     "check_metadata",
+    "end_outcome",
     "json_size",
     "list_filter_criteria",
+    "outcome",
     "to_call",
     "to_utterances",
 ]
@@ -67,12 +70,16 @@ STATUSES: Mapping[str, CallStatus] = {
     "error": CallStatus.FAILED,
 }
 
-#: Neutral status -> the ``call_status`` values list-calls can filter on. The SDK's
-#: ``FilterCriteriaCallStatus`` allows only not_connected, ongoing, ended and error.
+#: Neutral status -> the ``call_status`` values a call with that status can have, sent
+#: to list-calls to narrow the pages (callswitch checks each call's neutral status after).
+#: The SDK's ``FilterCriteriaCallStatus`` allows only not_connected, ongoing, ended and
+#: error; a neutral status also depends on ``disconnection_reason`` (see
+#: :data:`NEVER_CONNECTED`), hence the overlaps. queued (registered) cannot be asked for,
+#: so a status filter that includes it is applied by callswitch alone.
 STATUS_FILTER: Mapping[CallStatus, tuple[str, ...]] = {
     CallStatus.ONGOING: ("ongoing",),
-    CallStatus.ENDED: ("ended",),
-    CallStatus.FAILED: ("not_connected", "error"),
+    CallStatus.ENDED: ("ended", "error"),
+    CallStatus.FAILED: ("not_connected", "error", "ended"),
 }
 
 _KINDS: Mapping[str, CallKind] = {"web_call": CallKind.WEB, "phone_call": CallKind.PHONE}
@@ -134,6 +141,56 @@ END_REASONS: Mapping[str, EndReason] = {
     "error_user_not_joined": EndReason.ERROR,
     "error_inbound_webhook": EndReason.ERROR,
 }
+
+
+#: The ``disconnection_reason`` values of a call that never connected: nobody answered,
+#: the line was busy or refused, the number could not be dialled, or Retell refused or
+#: failed the call before it started (account limits, the agent's LLM socket never
+#: opening, the web caller never joining, the inbound webhook failing). Such a call is
+#: ``failed``; every other ended call connected first and is ``ended``.
+NEVER_CONNECTED: frozenset[str] = frozenset(
+    {
+        "dial_busy",
+        "dial_no_answer",
+        "user_declined",
+        "dial_failed",
+        "invalid_destination",
+        "telephony_provider_permission_denied",
+        "telephony_provider_unavailable",
+        "sip_routing_error",
+        "marked_as_spam",
+        "network_blocked",
+        "registered_call_timeout",
+        "concurrency_limit_reached",
+        "no_concurrency_fallback",
+        "no_valid_payment",
+        "credit_exhausted",
+        "budget_reached",
+        "scam_detected",
+        "error_llm_websocket_open",
+        "error_user_not_joined",
+        "error_inbound_webhook",
+    }
+)
+
+
+def outcome(call_status: Any, reason: str | None) -> CallStatus:
+    """The neutral status of a Retell call from ``call_status`` and
+    ``disconnection_reason``: ``not_connected`` is always failed; an ended or errored call
+    is failed when its reason says it never connected, else ended (an ``error`` call
+    with no known reason is failed)."""
+    if not isinstance(call_status, str):
+        return CallStatus.UNKNOWN
+    status = STATUSES.get(call_status, CallStatus.UNKNOWN)
+    if call_status in ("ended", "error") and reason in END_REASONS:
+        return CallStatus.FAILED if reason in NEVER_CONNECTED else CallStatus.ENDED
+    return status
+
+
+def end_outcome(reason: str) -> tuple[CallStatus, EndReason]:
+    """The neutral (status, end reason) pair of an ended Retell call with this
+    ``disconnection_reason``: the published table (docs/statuses.md)."""
+    return outcome("ended", reason), END_REASONS.get(reason, EndReason.UNKNOWN)
 
 
 # ------------------------------------------------------------------------ small readers
@@ -289,9 +346,7 @@ def to_call(payload: Any) -> Call:
     return Call(
         id=call_id,
         provider=NAME,
-        status=STATUSES.get(status, CallStatus.UNKNOWN)
-        if isinstance(status, str)
-        else CallStatus.UNKNOWN,
+        status=outcome(status, reason),
         direction=_DIRECTIONS.get(direction, CallDirection.UNKNOWN)
         if isinstance(direction, str)
         else CallDirection.UNKNOWN,
@@ -299,8 +354,10 @@ def to_call(payload: Any) -> Call:
         agent_id=_str(payload.get("agent_id")),
         from_number=_str(payload.get("from_number")),
         to_number=_str(payload.get("to_number")),
-        # Retell reports no creation time; start_timestamp is when the call started.
-        created_at=None,
+        # Retell reports no creation time: created_at is the earliest time it reports,
+        # start_timestamp, else end_timestamp (a call that never connected may have only
+        # that); None for a call that has neither yet (registered).
+        created_at=started or ended,
         started_at=started,
         ended_at=ended,
         duration=_duration(payload.get("duration_ms"), started, ended),
@@ -397,20 +454,16 @@ def list_filter_criteria(filters: Mapping[str, Any]) -> dict[str, Any]:
 
     Checked by :func:`callswitch._kit.list_filters`. ``created_after`` /
     ``created_before`` filter on ``start_timestamp``, since Retell records no creation
-    time; statuses Retell cannot filter on (queued, ringing) are refused.
+    time (the client applies them itself instead, see the list.created_* rows); a status
+    filter narrows to a superset, and one naming queued or ringing sends no status.
     """
     checked = list_filters(filters)
     criteria: dict[str, Any] = {}
-    if checked.statuses:
+    if checked.statuses and all(s in STATUS_FILTER for s in checked.statuses):
+        # A superset of the calls asked for; the client checks each call's status.
         values: list[str] = []
         for status in checked.statuses:
-            wire = STATUS_FILTER.get(status)
-            if wire is None:
-                allowed = ", ".join(s.value for s in STATUS_FILTER)
-                raise InvalidRequestError(
-                    f"Retell cannot list calls by status {status.value!r}; filter by {allowed}"
-                )
-            values.extend(v for v in wire if v not in values)
+            values.extend(v for v in STATUS_FILTER[status] if v not in values)
         criteria["call_status"] = {"op": "in", "type": "enum", "value": values}
     if checked.directions:
         criteria["direction"] = {

@@ -76,6 +76,7 @@ from callswitch.plugin import (
     Response,
     Safety,
     applied_capabilities,
+    check_idempotency_key,
     merge_options,
 )
 from callswitch_retell import _mapping
@@ -150,12 +151,7 @@ class RetellAdapter(Adapter):
     def create_phone(self, new: NewPhoneCall, options: Mapping[str, Any]) -> Plan[Call]:
         extra = dict(options)
         key = extra.pop("idempotency_key", None)
-        if key is None:
-            key = uuid.uuid4().hex
-        elif not isinstance(key, str) or not key:
-            raise InvalidRequestError(
-                "provider_options['retell']['idempotency_key'] must be a non-empty string"
-            )
+        key = uuid.uuid4().hex if key is None else check_idempotency_key(NAME, key)
         if new.from_number is None:
             raise InvalidRequestError(
                 "Retell needs from_number for a phone call: pass from_number='+1...', a "
@@ -171,6 +167,7 @@ class RetellAdapter(Adapter):
         if new.agent_id is not None:
             body["override_agent_id"] = new.agent_id
         if new.metadata is not None:  # the model has checked it is JSON
+            _mapping.check_metadata(new.metadata)  # Retell's 50 kB limit, as on update
             body["metadata"] = new.metadata
         if new.variables is not None:
             body["retell_llm_dynamic_variables"] = dict(new.variables)
@@ -191,6 +188,7 @@ class RetellAdapter(Adapter):
     def create_web(self, new: NewWebCall, options: Mapping[str, Any]) -> Plan[Call]:
         body: dict[str, Any] = {"agent_id": new.agent_id}
         if new.metadata is not None:  # the model has checked it is JSON
+            _mapping.check_metadata(new.metadata)  # Retell's 50 kB limit, as on update
             body["metadata"] = new.metadata
         if new.variables is not None:
             body["retell_llm_dynamic_variables"] = dict(new.variables)

@@ -100,6 +100,10 @@ def _resolve(
     timeout: float | Timeouts | None,
     max_retries: int | None,
     on_unsupported: OnUnsupported | None,
+    control_hosts: Any = None,
+    allow_insecure_http: bool = False,
+    agent_id: str | None = None,
+    from_number: str | None = None,
     max_response_bytes: int | None = None,
 ) -> tuple[ProviderSpec, Settings]:
     """The provider's spec and the client settings, from arguments, environment and file."""
@@ -118,6 +122,11 @@ def _resolve(
         default_base_url=spec.default_base_url,
         api_key_env=spec.api_key_env,
         file_config=file_config,
+        control_hosts=control_hosts,
+        allow_insecure_http=allow_insecure_http,
+        agent_id=agent_id,
+        from_number=from_number,
+        env_prefix=spec.env_prefix,
     )
     if max_response_bytes is not None:
         from callswitch._body import check_max_response_bytes
@@ -136,6 +145,10 @@ def connect(
     max_retries: int | None = None,
     on_unsupported: OnUnsupported | None = None,
     http_client: httpx.Client | None = None,
+    control_hosts: list[str] | tuple[str, ...] | None = None,
+    allow_insecure_http: bool = False,
+    agent_id: str | None = None,
+    from_number: str | None = None,
     max_response_bytes: int | None = None,
 ) -> Client:
     """A synchronous client for ``provider``.
@@ -148,9 +161,30 @@ def connect(
     callswitch does not close it, and never lets it follow a redirect.
     ``max_response_bytes`` caps a success answer's decoded body (default 64 MiB); a larger
     answer is a ProviderError. ``timeout`` bounds each whole attempt, body included.
+
+    ``control_hosts`` names hosts (with their subdomains) that URLs in vendor answers, such
+    as Vapi's control URLs, may point at besides the vendor's own domains and
+    ``base_url``'s origin; any other such URL is refused. ``base_url`` must be https://
+    unless it is on this machine (127.0.0.1, localhost) or ``allow_insecure_http=True``.
+
+    ``agent_id`` and ``from_number`` are defaults for creates that leave them out; when not
+    passed they come from ``<PROVIDER>_AGENT_ID`` / ``<PROVIDER>_FROM_NUMBER`` (e.g.
+    ``VAPI_AGENT_ID``), then from ``[providers.<name>]`` in ``callswitch.toml``. A create's
+    own argument always wins.
     """
+    api_key = _config.as_secret(api_key)  # no frame holds the plain key from here on
     spec, settings = _resolve(
-        provider, api_key, base_url, timeout, max_retries, on_unsupported, max_response_bytes
+        provider,
+        api_key,
+        base_url,
+        timeout,
+        max_retries,
+        on_unsupported,
+        control_hosts,
+        allow_insecure_http,
+        agent_id,
+        from_number,
+        max_response_bytes,
     )
     return Client.from_spec(spec, settings, http_client)
 
@@ -164,11 +198,26 @@ def connect_async(
     max_retries: int | None = None,
     on_unsupported: OnUnsupported | None = None,
     http_client: httpx.AsyncClient | None = None,
+    control_hosts: list[str] | tuple[str, ...] | None = None,
+    allow_insecure_http: bool = False,
+    agent_id: str | None = None,
+    from_number: str | None = None,
     max_response_bytes: int | None = None,
 ) -> AsyncClient:
     """Like :func:`connect`, for asyncio: the same surface, awaitable."""
+    api_key = _config.as_secret(api_key)  # no frame holds the plain key from here on
     spec, settings = _resolve(
-        provider, api_key, base_url, timeout, max_retries, on_unsupported, max_response_bytes
+        provider,
+        api_key,
+        base_url,
+        timeout,
+        max_retries,
+        on_unsupported,
+        control_hosts,
+        allow_insecure_http,
+        agent_id,
+        from_number,
+        max_response_bytes,
     )
     return AsyncClient.from_spec(spec, settings, http_client)
 
@@ -187,6 +236,7 @@ def connect_router(
     """
     from callswitch.router import Router
 
+    connect_kwargs = _hide_key(connect_kwargs)
     chosen = _config.routing_names(names, _config.load_file_config())
     clients = [connect(name, **connect_kwargs) for name in chosen]
     return Router(clients, requires=requires, cooldown=cooldown)
@@ -202,9 +252,17 @@ def connect_router_async(
     """Like :func:`connect_router`, with :func:`connect_async` clients: an :class:`AsyncRouter`."""
     from callswitch.router import AsyncRouter
 
+    connect_kwargs = _hide_key(connect_kwargs)
     chosen = _config.routing_names(names, _config.load_file_config())
     clients = [connect_async(name, **connect_kwargs) for name in chosen]
     return AsyncRouter(clients, requires=requires, cooldown=cooldown)
+
+
+def _hide_key(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``kwargs`` with ``api_key`` as a Secret, so the router's frames do not hold it plain."""
+    if "api_key" not in kwargs:
+        return kwargs
+    return {**kwargs, "api_key": _config.as_secret(kwargs["api_key"])}
 
 
 def instrument(

@@ -35,8 +35,14 @@ from callswitch._faults import (
     unreadable_answer,
     unreadable_error,
 )
-from callswitch._redact import _hide_credential_url, _redact_url, _sending_secret_url
+from callswitch._redact import (
+    _as_httpx_logs,
+    _hide_credential_url,
+    _redact_url,
+    _sending_secret_url,
+)
 from callswitch._retry import RetryPolicy, never_sent, requested_wait
+from callswitch._urls import refuse_untrusted_url
 from callswitch._version import __version__
 from callswitch.capabilities import Capabilities
 from callswitch.config import Settings, Timeouts
@@ -177,6 +183,17 @@ class _Engine:
     ) -> Generator[Step, Reply, Response | CallswitchError]:
         """Send one request until it succeeds or the policy stops: the success response,
         or the error to throw into the plan."""
+        if request.is_absolute:
+            # An absolute URL came from a vendor answer (a control URL): refused, and
+            # nothing sent, unless it points where this client may send.
+            refused = refuse_untrusted_url(
+                self.spec.name,
+                request.path,
+                self.settings.base_url,
+                (*self.adapter.trusted_hosts, *self.settings.control_hosts),
+            )
+            if refused is not None:
+                return refused
         send = _Send(
             request.method,
             self.url_for(request),
@@ -187,6 +204,8 @@ class _Engine:
         )
         # A URL that is its own credential is hidden from httpx's log while it is sent.
         secret = send.url if not request.authenticate and request.is_absolute else None
+        if secret is not None:
+            secret = _as_httpx_logs(secret)
         if secret is not None:
             _httpx_logger.addFilter(_hide_credential_url)  # added once; a no-op after
         clock = retry.clock
