@@ -39,6 +39,7 @@ from callswitch.models import (
     Utterance,
     UtteranceRole,
 )
+from callswitch.names import CapabilityName, ProviderName
 
 if TYPE_CHECKING:
     from opentelemetry.metrics import MeterProvider
@@ -64,6 +65,7 @@ __all__ = [
     "Capabilities",
     "Capability",
     "CapabilityMatrix",
+    "CapabilityName",
     "Client",
     "ControlResult",
     "DataStorage",
@@ -71,6 +73,7 @@ __all__ = [
     "EventType",
     "LiveControl",
     "Money",
+    "ProviderName",
     "Router",
     "Secret",
     "Sentiment",
@@ -137,7 +140,7 @@ def _resolve(
 
 
 def connect(
-    provider: str | None = None,
+    provider: ProviderName | str | None = None,
     *,
     api_key: str | Secret | None = None,
     base_url: str | None = None,
@@ -190,7 +193,7 @@ def connect(
 
 
 def connect_async(
-    provider: str | None = None,
+    provider: ProviderName | str | None = None,
     *,
     api_key: str | Secret | None = None,
     base_url: str | None = None,
@@ -225,7 +228,7 @@ def connect_async(
 def connect_router(
     names: list[str] | tuple[str, ...] | None = None,
     *,
-    requires: list[str | _Capability] | tuple[str | _Capability, ...] = (),
+    requires: list[CapabilityName | _Capability] | tuple[CapabilityName | _Capability, ...] = (),
     cooldown: float = 30.0,
     **connect_kwargs: Any,
 ) -> Router:
@@ -245,7 +248,7 @@ def connect_router(
 def connect_router_async(
     names: list[str] | tuple[str, ...] | None = None,
     *,
-    requires: list[str | _Capability] | tuple[str | _Capability, ...] = (),
+    requires: list[CapabilityName | _Capability] | tuple[CapabilityName | _Capability, ...] = (),
     cooldown: float = 30.0,
     **connect_kwargs: Any,
 ) -> AsyncRouter:

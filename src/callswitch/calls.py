@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping
-from typing import Any, Protocol, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator, Mapping
+from datetime import datetime
+from typing import Any, Never, Protocol, TypeAlias, TypeVar
 
 from callswitch._engine import _Engine
 from callswitch._listing import _Listing
@@ -17,6 +18,8 @@ from callswitch.errors import InvalidRequestError
 from callswitch.http import Plan, Request
 from callswitch.models import (
     Call,
+    CallDirection,
+    CallStatus,
     CallUpdate,
     ControlResult,
     LiveControl,
@@ -24,11 +27,41 @@ from callswitch.models import (
     NewWebCall,
     UpdateResult,
 )
+from callswitch.names import DirectionName, StatusName
 from callswitch.provider import check_call_id
 
-__all__ = ["AsyncCalls", "Calls"]
+__all__ = ["AgentFilter", "AsyncCalls", "Calls", "DateFilter", "DirectionFilter", "StatusFilter"]
 
 T = TypeVar("T")
+
+#: ``calls.list(status=...)``: one status or several (any of them matches).
+StatusFilter: TypeAlias = CallStatus | StatusName | Iterable[CallStatus | StatusName]
+#: ``calls.list(direction=...)``: one direction or several.
+DirectionFilter: TypeAlias = CallDirection | DirectionName | Iterable[CallDirection | DirectionName]
+#: ``calls.list(agent_id=...)``: one agent id or several.
+AgentFilter: TypeAlias = str | Iterable[str]
+#: ``calls.list(created_after=...)``: a timezone-aware datetime or ISO 8601 with an offset.
+DateFilter: TypeAlias = datetime | str
+
+
+def list_filters(
+    status: StatusFilter | None,
+    agent_id: AgentFilter | None,
+    direction: DirectionFilter | None,
+    created_after: DateFilter | None,
+    created_before: DateFilter | None,
+    unknown: Mapping[str, object],
+) -> dict[str, Any]:
+    """The keyword filters of a ``list()`` call as one mapping (``None``: not given);
+    keywords that are not filters stay in it, so they are refused by name."""
+    given: dict[str, Any] = {
+        "status": status,
+        "agent_id": agent_id,
+        "direction": direction,
+        "created_after": created_after,
+        "created_before": created_before,
+    }
+    return {**{k: v for k, v in given.items() if v is not None}, **unknown}
 
 
 class _SyncRunner(Protocol):
@@ -206,11 +239,22 @@ class Calls(_CallsBase):
         """The call with this id. Raises NotFoundError when the vendor does not know it."""
         return self._run(self._plan_get(call_id))
 
-    def list(self, limit: int | None = None, **filters: Any) -> Iterator[Call]:
+    def list(
+        self,
+        limit: int | None = None,
+        *,
+        status: StatusFilter | None = None,
+        agent_id: AgentFilter | None = None,
+        direction: DirectionFilter | None = None,
+        created_after: DateFilter | None = None,
+        created_before: DateFilter | None = None,
+        **unknown: Never,
+    ) -> Iterator[Call]:
         """Calls, newest first where the vendor allows, fetched a page at a time as you
-        iterate. ``limit`` caps the total; filters: status, agent_id, direction,
-        created_after, created_before (those the vendor supports). Bad filters raise here,
-        before anything is sent."""
+        iterate. ``limit`` caps the total; a filter left ``None`` does not filter (see the
+        ``list.*`` capabilities for how each provider applies them). Bad filters, unknown
+        keywords included, raise ``InvalidRequestError`` here, before anything is sent."""
+        filters = list_filters(status, agent_id, direction, created_after, created_before, unknown)
         return self._iterate(self._listing(limit, filters))
 
     def _iterate(self, listing: _Listing) -> Iterator[Call]:
@@ -311,8 +355,20 @@ class AsyncCalls(_CallsBase):
     async def get(self, call_id: str) -> Call:
         return await self._run(self._plan_get(call_id))
 
-    def list(self, limit: int | None = None, **filters: Any) -> AsyncIterator[Call]:
-        """Calls, a page at a time as you ``async for`` over them. Bad filters raise here."""
+    def list(
+        self,
+        limit: int | None = None,
+        *,
+        status: StatusFilter | None = None,
+        agent_id: AgentFilter | None = None,
+        direction: DirectionFilter | None = None,
+        created_after: DateFilter | None = None,
+        created_before: DateFilter | None = None,
+        **unknown: Never,
+    ) -> AsyncIterator[Call]:
+        """Calls, a page at a time as you ``async for`` over them; the filters of
+        :meth:`Calls.list`. Bad filters raise here."""
+        filters = list_filters(status, agent_id, direction, created_after, created_before, unknown)
         return self._iterate(self._listing(limit, filters))
 
     async def _iterate(self, listing: _Listing) -> AsyncIterator[Call]:

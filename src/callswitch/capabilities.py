@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 import attrs
 
 from callswitch.errors import ConfigurationError, InvalidRequestError
+from callswitch.names import CapabilityName
 
 __all__ = [
     "CONTROL_FIELDS",
@@ -236,10 +237,10 @@ class Capabilities:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def __getitem__(self, name: str | Capability) -> Support:
+    def __getitem__(self, name: CapabilityName | Capability) -> Support:
         return self._index[Capability.parse(name)]
 
-    def supports(self, name: str | Capability) -> bool:
+    def supports(self, name: CapabilityName | Capability) -> bool:
         return self[name].supported
 
     def unsupported_of(self, names: Iterable[str | Capability]) -> tuple[Capability, ...]:
@@ -266,7 +267,7 @@ class CapabilityMatrix:
     def names(self) -> tuple[str, ...]:
         return tuple(c.provider for c in self.providers)
 
-    def cell(self, provider: str, capability: str | Capability) -> Support:
+    def cell(self, provider: str, capability: CapabilityName | Capability) -> Support:
         return self[provider][capability]
 
     def compare(self, old: str, new: str) -> tuple[tuple[Capability, ...], tuple[Capability, ...]]:

@@ -28,6 +28,7 @@ from callswitch.capabilities import Capabilities, Capability
 from callswitch.config import Settings, Timeouts
 from callswitch.errors import ConfigurationError
 from callswitch.http import Plan, Request
+from callswitch.names import CapabilityName
 from callswitch.provider import ProviderSpec
 
 __all__ = ["AsyncCalls", "AsyncClient", "Calls", "Client"]
@@ -135,8 +136,9 @@ class _BaseClient(Generic[HttpT]):
     def base_url(self) -> str:
         return self._engine.settings.base_url
 
-    def supports(self, capability: str | Capability) -> bool:
-        """Whether the provider supports ``capability`` (a name like ``"control.say"``)."""
+    def supports(self, capability: CapabilityName | Capability) -> bool:
+        """Whether the provider supports ``capability`` (a name like ``"control.say"``;
+        a name held in a ``str`` variable: ``Capability.parse(name)``)."""
         return self._engine.capabilities.supports(capability)
 
     def __repr__(self) -> str:

@@ -103,7 +103,7 @@ class EmulatorWorld:
 
 
 def _reason(caps: Capabilities, name: str) -> Reason:
-    row = caps[name]
+    row = caps[Capability.parse(name)]
     return Reason(row.name, row.note, row.source)
 
 

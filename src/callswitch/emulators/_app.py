@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import anyio
 import httpx
@@ -38,6 +38,10 @@ from callswitch.emulators._faults import Fault, FaultQueue, default_fault_messag
 from callswitch.emulators._requestlog import RequestLog
 from callswitch.emulators._store import CallStore
 from callswitch.emulators._transport import AsyncEmulatorTransport, EmulatorTransport
+
+if TYPE_CHECKING:
+    from callswitch.client import AsyncClient, Client
+
 from callswitch.emulators._webhooks import (
     Delivery,
     WebhookSender,
@@ -93,7 +97,7 @@ class Emulator(CallStore):
         """A new async httpx transport into this app."""
         return self._clients.async_transport()
 
-    def connect(self, *, api_key: str = "emulator-key", **options: Any) -> Any:
+    def connect(self, *, api_key: str = "emulator-key", **options: Any) -> Client:
         """A :class:`callswitch.Client` for this emulator (in process unless it is served)."""
         return self._clients.connect(
             self.name,
@@ -103,7 +107,7 @@ class Emulator(CallStore):
             **options,
         )
 
-    def connect_async(self, *, api_key: str = "emulator-key", **options: Any) -> Any:
+    def connect_async(self, *, api_key: str = "emulator-key", **options: Any) -> AsyncClient:
         """A :class:`callswitch.AsyncClient` for this emulator (in process unless served).
 
         In process, the client's httpx.AsyncClient is yours to close (``await

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from callswitch.emulators._transport import AsyncEmulatorTransport, EmulatorTransport
+
+if TYPE_CHECKING:
+    from callswitch.client import AsyncClient, Client
 
 __all__ = ["ClientFactory", "env_for"]
 
@@ -34,7 +37,7 @@ class ClientFactory:
 
     def connect(
         self, name: str, base_url: str, *, in_process: bool, api_key: str, **options: Any
-    ) -> Any:
+    ) -> Client:
         import callswitch
 
         if in_process and "http_client" not in options:
@@ -50,7 +53,7 @@ class ClientFactory:
 
     def connect_async(
         self, name: str, base_url: str, *, in_process: bool, api_key: str, **options: Any
-    ) -> Any:
+    ) -> AsyncClient:
         import callswitch
 
         if in_process and "http_client" not in options:

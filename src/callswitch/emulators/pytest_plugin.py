@@ -12,19 +12,46 @@ point, so it is available wherever callswitch is installed with the emulator ext
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
-__all__ = ["callswitch_emulator"]
+from callswitch.names import ProviderName
+
+if TYPE_CHECKING:
+    from callswitch.emulators import Emulator
+
+__all__ = ["EmulatorFactory", "callswitch_emulator"]
+
+
+class EmulatorFactory(Protocol):
+    """The type of the ``callswitch_emulator`` fixture, for annotating a test::
+
+    from callswitch.emulators.pytest_plugin import EmulatorFactory
+
+    def test_my_app(callswitch_emulator: EmulatorFactory) -> None: ...
+    """
+
+    def __call__(
+        self,
+        provider: ProviderName | str,
+        *,
+        socket: bool = False,
+        answer_after: float | None = None,
+        end_after: float | None = None,
+        webhook_url: str | None = None,
+        webhook_secret: str | None = None,
+        duplicate_webhooks: int = 0,
+    ) -> Emulator: ...
 
 
 @pytest.fixture
-def callswitch_emulator() -> Iterator[Callable[..., Any]]:
-    """A factory: ``callswitch_emulator(provider, *, socket=False, **options)`` returns a
-    fresh :class:`callswitch.emulators.Emulator`, torn down after the test.
+def callswitch_emulator() -> Iterator[EmulatorFactory]:
+    """A factory (typed :class:`EmulatorFactory`): ``callswitch_emulator(provider, *,
+    socket=False, **options)`` returns a fresh :class:`callswitch.emulators.Emulator`, torn
+    down after the test; the options are those of :func:`callswitch.emulators.create`.
 
     With ``socket=True`` it is served on 127.0.0.1 (a free port) for the test, so that
     code building its own clients can reach it (``emu.base_url``, ``emu.env()``). Under

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Never
 
 from callswitch._policy import ProviderOptions
+from callswitch.calls import AgentFilter, DateFilter, DirectionFilter, StatusFilter, list_filters
 from callswitch.capabilities import Capability
 from callswitch.client import AsyncClient
 from callswitch.errors import CallswitchError, ConfigurationError
 from callswitch.models import Call, CallStatus, CallUpdate, ControlResult, LiveControl, UpdateResult
+from callswitch.names import CapabilityName
 from callswitch.router._core import RouterCore
 from callswitch.router._merge import amerge_newest_first
 from callswitch.router._refs import CallLike
@@ -65,7 +67,7 @@ class AsyncRouter:
     def requires(self) -> tuple[Capability, ...]:
         return self._core.requires
 
-    def supports(self, capability: str | Capability) -> bool:
+    def supports(self, capability: CapabilityName | Capability) -> bool:
         """True when some vendor that has every required capability supports this one."""
         return self._core.supports(capability)
 
@@ -155,8 +157,20 @@ class AsyncRouterCalls:
         client, call_id = self._core.owner(call)
         return await client.calls.get(call_id)
 
-    def list(self, limit: int | None = None, **filters: Any) -> AsyncIterator[Call]:
-        """Calls from every vendor that lists, merged newest first, fetched lazily."""
+    def list(
+        self,
+        limit: int | None = None,
+        *,
+        status: StatusFilter | None = None,
+        agent_id: AgentFilter | None = None,
+        direction: DirectionFilter | None = None,
+        created_after: DateFilter | None = None,
+        created_before: DateFilter | None = None,
+        **unknown: Never,
+    ) -> AsyncIterator[Call]:
+        """Calls from every vendor that lists, merged newest first, fetched lazily; the
+        filters of :meth:`callswitch.calls.Calls.list`."""
+        filters = list_filters(status, agent_id, direction, created_after, created_before, unknown)
         streams = [c.calls.list(limit, **filters) for c in self._core.listing()]
         return amerge_newest_first(streams, limit)
 

@@ -18,6 +18,7 @@ from callswitch.errors import (
     TransportError,
 )
 from callswitch.models import Call
+from callswitch.names import CapabilityName
 from callswitch.router._policy import Action, decide
 from callswitch.router._refs import CallLike, parse_ref, ref_of
 
@@ -38,7 +39,7 @@ class AnyClient(Protocol):
     @property
     def base_url(self) -> str: ...
 
-    def supports(self, capability: str | Capability) -> bool: ...
+    def supports(self, capability: CapabilityName | Capability) -> bool: ...
 
 
 ClientT = TypeVar("ClientT", bound=AnyClient)
@@ -209,7 +210,7 @@ class RouterCore(Generic[ClientT]):
         """Clients that have every required capability."""
         return tuple(c for c in self.clients if not self.lacking(c, self.requires))
 
-    def supports(self, capability: str | Capability) -> bool:
+    def supports(self, capability: CapabilityName | Capability) -> bool:
         wanted = Capability.parse(capability)
         return any(c.supports(wanted) for c in self.eligible())
 

@@ -7,9 +7,10 @@ import math
 import time
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from callswitch.errors import InvalidRequestError
+from callswitch.names import CapabilityName
 from callswitch.webhooks._events import CallEvent
 from callswitch.webhooks._headers import Headers
 from callswitch.webhooks._rules import WebhookRules
@@ -23,7 +24,7 @@ __all__ = ["DEFAULT_TOLERANCE", "event_from_payload", "load_rules", "parse", "ve
 #: Default timestamp tolerance, in seconds, for providers that do not declare their own.
 DEFAULT_TOLERANCE = 300.0
 
-_CAPABILITY = "webhooks.verify"
+_CAPABILITY: Final[CapabilityName] = "webhooks.verify"
 
 
 def load_rules(provider: str) -> WebhookRules:
