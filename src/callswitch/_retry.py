@@ -129,12 +129,21 @@ class RetryPolicy:
         return wait if elapsed + wait <= self.deadline else None
 
     def after_exception(
-        self, exc: Exception, safety: Safety, retry_number: int, elapsed: float
+        self,
+        exc: Exception,
+        safety: Safety,
+        retry_number: int,
+        elapsed: float,
+        sent: bool | None = None,
     ) -> float | None:
-        """Seconds to wait before retrying after a transport failure, or None to stop."""
+        """Seconds to wait before retrying after a transport failure, or None to stop.
+
+        ``sent`` is whether the request may have reached the vendor, when the caller
+        knows better than the exception's type says (None: judge by the type)."""
         if retry_number > self.max_retries:
             return None
-        if safety is Safety.UNSAFE and not never_sent(exc):
+        may_have_arrived = not never_sent(exc) if sent is None else sent
+        if safety is Safety.UNSAFE and may_have_arrived:
             return None
         wait = self.backoff(retry_number)
         return wait if elapsed + wait <= self.deadline else None
