@@ -148,6 +148,11 @@ class _Engine:
         clock = retry.clock
         first = started = clock()
         attempt = 0
+        # Whether an earlier attempt of this request may have been applied (sent, and no
+        # answer or a 5xx/408). A keyed create's later "nothing done" answer (429, a refused
+        # connection) does not undo that: the call may exist, so it must not look refused.
+        maybe_applied = False
+        keyed = request.idempotency_key is not None
         while True:
             attempt += 1
             if secret is not None:
@@ -161,7 +166,10 @@ class _Engine:
                 self.log(request, type(reply).__name__, started, attempt, clock)
                 wait = retry.after_exception(reply, request.safety, attempt, clock() - first)
                 if wait is None:
+                    if maybe_applied and never_sent(reply):
+                        return self.maybe_applied(request, type(reply).__name__)
                     return self.transport_error(request, reply)
+                maybe_applied = maybe_applied or (keyed and not never_sent(reply))
             else:
                 assert reply is not None, "a send step is answered with a response"
                 self.log(request, reply.status_code, started, attempt, clock)
@@ -177,8 +185,12 @@ class _Engine:
                     _retry_after(error, reply),
                     clock() - first,
                 )
+                ambiguous = reply.status_code >= 500 or reply.status_code == 408
                 if wait is None:
+                    if maybe_applied and not ambiguous:
+                        return self.maybe_applied(request, f"HTTP {reply.status_code}")
                     return self.with_key(request, error)
+                maybe_applied = maybe_applied or (keyed and ambiguous)
             yield wait
             started = clock()
 
@@ -266,6 +278,22 @@ class _Engine:
                     raise ConfigurationError(f"{name} must be callable, got {value!r}")
                 changes[name] = value
         return attrs.evolve(base, **changes) if changes else base
+
+    def maybe_applied(self, request: Request, last: str) -> OutcomeUnknownError:
+        """The error for a keyed create whose earlier attempt may have been applied and
+        whose last attempt answered ``last`` (which alone would say nothing was done)."""
+        url = self.shown_url(request)
+        return OutcomeUnknownError(
+            f"{self.spec.name}: {request.method} {url} may have been applied by an earlier "
+            f"attempt (its answer was lost or a server error); the last retry got {last}. "
+            "Retry with the same key: "
+            f"provider_options={{{self.spec.name!r}: {{'idempotency_key': "
+            "error.idempotency_key}}",
+            method=request.method,
+            url=url,
+            json=request.json,
+            idempotency_key=request.idempotency_key,
+        )
 
     def transport_error(self, request: Request, exc: Exception) -> TransportError:
         url = self.shown_url(request)
