@@ -1,0 +1,62 @@
+"""A campaign through a router of several vendors: an idempotency key holds only at the
+vendor that got it, so a create that may have reached one vendor is never sent again
+through the router (which could place it at another)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+from campaign_support import FROM, creates, targets
+
+import callswitch
+from callswitch import Router, emulators
+from callswitch.campaigns import Campaign, SQLiteJournal
+
+
+def _client(name: str, url: str, opened: list[httpx.Client]) -> Any:
+    http = httpx.Client()
+    opened.append(http)
+    return callswitch.connect(name, api_key="k", base_url=url, http_client=http).with_options(
+        sleep=lambda seconds: None
+    )
+
+
+def test_resumed_intent_through_a_router_is_not_sent_to_another_vendor(tmp_path: Path) -> None:
+    """A run crashed after row-0's create reached Retell. On resume Retell answers 429:
+    the router would fail over to Truedy, where Retell's key means nothing, and the
+    number would be dialed twice. The row must not be sent through the router again."""
+    retell, truedy = emulators.create("retell"), emulators.create("truedy")
+    journal = SQLiteJournal(tmp_path / "j.db")
+    rows = targets(1)
+    opened: list[httpx.Client] = []
+    with emulators.running(retell) as r_url, emulators.running(truedy) as t_url:
+        router = Router([_client("retell", r_url, opened), _client("truedy", t_url, opened)])
+        campaign = Campaign(
+            router,
+            name="routed",
+            journal=journal,
+            max_per_second=100.0,
+            from_number=FROM,
+            agent_id="agent_1",
+            wait_timeout=0.2,
+        )
+        target = campaign._targets(rows)[0]
+        # The crash: intent recorded, the create applied at Retell, the run gone.
+        journal.intend("routed", target.row_key, target.idempotency_key, target.to_number)
+        router.clients[0].calls.create_phone(
+            to_number=target.to_number,
+            from_number=FROM,
+            agent_id="agent_1",
+            provider_options={"retell": {"idempotency_key": target.idempotency_key}},
+        )
+        httpx.post(
+            f"{r_url}/_emulator/faults",
+            json={"method": "POST", "path": "/v2/create-phone-call", "status": 429, "count": 5},
+        )
+        report = campaign.run(rows)
+        for http in opened:
+            http.close()
+    assert creates(truedy, "truedy") == []
+    assert [row.status for row in report.rows] == ["unknown"]
