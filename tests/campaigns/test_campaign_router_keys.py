@@ -60,3 +60,39 @@ def test_resumed_intent_through_a_router_is_not_sent_to_another_vendor(tmp_path:
             http.close()
     assert creates(truedy, "truedy") == []
     assert [row.status for row in report.rows] == ["unknown"]
+
+
+def test_a_429_through_a_router_pauses_the_row_instead_of_stopping_the_run(
+    tmp_path: Path,
+) -> None:
+    """Every vendor of the router answers one 429: the router raises
+    AllProvidersFailedError (nothing created). That is a transient refusal, as a 429 from
+    a client is: the row is tried again, the run does not stop."""
+    retell = emulators.create("retell")
+    opened: list[httpx.Client] = []
+    with emulators.running(retell) as r_url:
+        httpx.post(
+            f"{r_url}/_emulator/faults",
+            json={
+                "method": "POST",
+                "path": "/v2/create-phone-call",
+                "status": 429,
+                "retry_after": 0.05,
+                "count": 9,
+            },
+        )
+        router = Router([_client("retell", r_url, opened)], cooldown=0.05)
+        campaign = Campaign(
+            router,
+            name="routed-429",
+            journal=SQLiteJournal(tmp_path / "j.db"),
+            max_per_second=100.0,
+            from_number=FROM,
+            agent_id="agent_1",
+            wait_timeout=0.2,
+        )
+        report = campaign.run(targets(2))
+        for http in opened:
+            http.close()
+    assert len(retell.calls) == 2
+    assert [row.error for row in report.rows if row.status == "refused"] == []
