@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from campaign_support import FROM, creates, targets
+from campaign_support import FROM, creates, max_in_window, targets
 
 import callswitch
 from callswitch import Router, emulators
@@ -96,3 +96,36 @@ def test_a_429_through_a_router_pauses_the_row_instead_of_stopping_the_run(
             http.close()
     assert len(retell.calls) == 2
     assert [row.error for row in report.rows if row.status == "refused"] == []
+
+
+def test_max_per_second_holds_through_a_router_whose_client_meets_429s(tmp_path: Path) -> None:
+    """A router's clients retry a 429 on their own (full-jitter backoff, no Retry-After)
+    unless the campaign turns that off: then creates reach the vendor faster than
+    max_per_second. Every create, 429s included, must take its own turn."""
+    retell = emulators.create("retell")
+    opened: list[httpx.Client] = []
+    with emulators.running(retell) as r_url:
+        httpx.post(
+            f"{r_url}/_emulator/faults",
+            json={"method": "POST", "path": "/v2/create-phone-call", "status": 429, "count": 4},
+        )
+        http = httpx.Client()
+        opened.append(http)
+        client = callswitch.connect("retell", api_key="k", base_url=r_url, http_client=http)
+        router = Router([client], cooldown=0.0)
+        campaign = Campaign(
+            router,
+            name="routed-rate",
+            journal=SQLiteJournal(tmp_path / "j.db"),
+            max_concurrent=5,
+            max_per_second=2.0,
+            from_number=FROM,
+            agent_id="agent_1",
+            wait_timeout=0.1,
+        )
+        campaign.run(targets(4))
+        for http in opened:
+            http.close()
+    sent = [r["time"] for r in creates(retell)]
+    assert len(retell.calls) == 4
+    assert max_in_window(sent, 1.0 - 0.02) <= 2

@@ -45,3 +45,17 @@ def test_dropped_then_refused_connection_keyed_create_does_not_fail_over(
     assert a.dialed() == ["+14155550141"]
     assert b.emu.requests == []
     assert caught.value.idempotency_key
+
+
+def test_with_options_shares_cooldowns_and_turns_off_retries(vendors: dict[str, Vendor]) -> None:
+    """router.with_options(max_retries=0): one attempt per create, and a vendor that cools
+    down in the twin cools down in the original router too."""
+    a, b = vendors["retell"], vendors["vapi"]
+    a.fault(method="POST", path=a.create_path, status=429, count=3)
+    router = Router([a.client(), b.client()])
+    twin = router.with_options(max_retries=0)
+    assert twin.providers == router.providers
+    call = twin.calls.create_phone(to_number="+14155550142", **PHONE)
+    assert call.provider == "vapi"
+    assert len(a.creates()) == 1
+    assert "retell" in router.cooling_down()
