@@ -234,27 +234,79 @@ def _origin(url: str) -> tuple[str, str]:
     return parts.scheme, parts.netloc
 
 
-def scrubber(recorded_base: str, production_base: str) -> Callable[[str], str]:
-    """Rewrite the recorded origin (``http://127.0.0.1:PORT``) to the production one, for
-    http(s) and ws(s) URLs alike."""
-    scheme, netloc = _origin(recorded_base)
-    prod_scheme, prod_netloc = _origin(production_base)
-    secure = prod_scheme == "https"
-    pairs = [
-        (f"{scheme}://{netloc}", f"{prod_scheme}://{prod_netloc}"),
-        (f"ws://{netloc}", f"{'wss' if secure else 'ws'}://{prod_netloc}"),
-        (f"wss://{netloc}", f"wss://{prod_netloc}"),
-    ]
+#: JSON fields whose values are credentials in themselves: whoever holds one can listen to,
+#: steer or join a live call (Vapi's monitor URLs, web-call tokens and join URLs).
+CREDENTIAL_FIELDS = frozenset({"controlUrl", "listenUrl", "access_token", "accessToken", "joinUrl"})
 
-    def scrub(text: str) -> str:
-        for old, new in pairs:
+
+class Scrubber:
+    """Rewrites what a cassette must not keep.
+
+    The recorded origin (``http://127.0.0.1:PORT``) becomes the production one, for
+    http(s) and ws(s) URLs alike. Every value of a credential field seen in a response
+    (:data:`CREDENTIAL_FIELDS`) is replaced, wherever it appears later (a control request's
+    URL included), by a stand-in numbered in the order first seen: a URL keeps its scheme,
+    host and last path segment (``https://api.vapi.ai/scrubbed-1/control``), so a replayed
+    client still finds a well-formed URL on the vendor's host; a token becomes
+    ``scrubbed-token-N``. Numbering by order keeps a re-recording identical.
+    """
+
+    def __init__(self, recorded_base: str, production_base: str) -> None:
+        scheme, netloc = _origin(recorded_base)
+        prod_scheme, prod_netloc = _origin(production_base)
+        secure = prod_scheme == "https"
+        self._pairs = [
+            (f"{scheme}://{netloc}", f"{prod_scheme}://{prod_netloc}"),
+            (f"ws://{netloc}", f"{'wss' if secure else 'ws'}://{prod_netloc}"),
+            (f"wss://{netloc}", f"wss://{prod_netloc}"),
+        ]
+        self._credentials: dict[str, str] = {}
+
+    def __call__(self, text: str) -> str:
+        for old, new in self._pairs:
             text = text.replace(old, new)
+        # Longest first, so a value that contains another is replaced whole.
+        for old in sorted(self._credentials, key=len, reverse=True):
+            text = text.replace(old, self._credentials[old])
         return text
 
-    return scrub
+    def learn(self, text: str) -> None:
+        """Remember the credential values in a JSON body (origin already rewritten)."""
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return
+        self._walk(data)
+
+    def _walk(self, data: Any) -> None:
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if key in CREDENTIAL_FIELDS and isinstance(value, str) and value:
+                    self._stand_in(value)
+                else:
+                    self._walk(value)
+        elif isinstance(data, list):
+            for item in data:
+                self._walk(item)
+
+    def _stand_in(self, value: str) -> None:
+        if value in self._credentials or value in self._credentials.values():
+            return
+        number = len(self._credentials) + 1
+        parts = urlsplit(value)
+        if parts.scheme and parts.netloc:
+            last = parts.path.rstrip("/").rsplit("/", 1)[-1] or "path"
+            self._credentials[value] = f"{parts.scheme}://{parts.netloc}/scrubbed-{number}/{last}"
+        else:
+            self._credentials[value] = f"scrubbed-token-{number}"
 
 
-def vcr_for(directory: Path, scrub: Callable[[str], str]) -> Any:
+def scrubber(recorded_base: str, production_base: str) -> Scrubber:
+    """The :class:`Scrubber` for one recording run."""
+    return Scrubber(recorded_base, production_base)
+
+
+def vcr_for(directory: Path, scrub: Scrubber) -> Any:
     import vcr  # type: ignore[import-untyped]
 
     def before_request(request: Any) -> Any:
@@ -275,7 +327,8 @@ def vcr_for(directory: Path, scrub: Callable[[str], str]) -> Any:
         }
         body = response.get("body", {}).get("string")
         if body:
-            text = body.decode() if isinstance(body, bytes) else body
+            text = scrub(body.decode() if isinstance(body, bytes) else body)
+            scrub.learn(text)
             response["body"]["string"] = scrub(text).encode()
         return response
 
@@ -292,7 +345,7 @@ def vcr_for(directory: Path, scrub: Callable[[str], str]) -> Any:
 # ------------------------------------------------------------------------- recording
 
 
-def _recorder(directory: Path, scrub: Callable[[str], str]) -> CassetteFor:
+def _recorder(directory: Path, scrub: Scrubber) -> CassetteFor:
     recorder = vcr_for(directory, scrub)
 
     @contextlib.contextmanager

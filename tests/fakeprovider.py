@@ -44,6 +44,8 @@ def to_call(data: Mapping[str, Any]) -> Call:
 
 class FakeAdapter(Adapter):
     name = NAME
+    #: Where the tests' absolute (control-style) URLs point.
+    trusted_hosts = ("ctl.invalid",)
     default_page_size = 2
 
     def get(self, call_id: str) -> Plan[Call]:

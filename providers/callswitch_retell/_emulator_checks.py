@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 STORAGE_ORDER = ("everything", "everything_except_pii", "basic_attributes_only")
-E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+E164 = re.compile(r"\+[1-9][0-9]{1,14}\Z")
 CREATE_PHONE_FIELDS = frozenset(
     {
         "from_number",

@@ -11,6 +11,7 @@ in ``shared/seeds`` (000: update-live-call, 001: update-call, 004: create-web-ca
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
@@ -45,12 +46,15 @@ from callswitch_retell.capabilities import METADATA_LIMIT_BYTES, NAME
 
 __all__ = [
     "END_REASONS",
+    "NEVER_CONNECTED",
     "STATUSES",
     "STATUS_FILTER",
     "call_from_web_create",
     "check_metadata",
+    "end_outcome",
     "json_size",
     "list_filter_criteria",
+    "outcome",
     "to_call",
     "to_utterances",
 ]
@@ -66,12 +70,16 @@ STATUSES: Mapping[str, CallStatus] = {
     "error": CallStatus.FAILED,
 }
 
-#: Neutral status -> the ``call_status`` values list-calls can filter on. The SDK's
-#: ``FilterCriteriaCallStatus`` allows only not_connected, ongoing, ended and error.
+#: Neutral status -> the ``call_status`` values a call with that status can have, sent
+#: to list-calls to narrow the pages (callswitch checks each call's neutral status after).
+#: The SDK's ``FilterCriteriaCallStatus`` allows only not_connected, ongoing, ended and
+#: error; a neutral status also depends on ``disconnection_reason`` (see
+#: :data:`NEVER_CONNECTED`), hence the overlaps. queued (registered) cannot be asked for,
+#: so a status filter that includes it is applied by callswitch alone.
 STATUS_FILTER: Mapping[CallStatus, tuple[str, ...]] = {
     CallStatus.ONGOING: ("ongoing",),
-    CallStatus.ENDED: ("ended",),
-    CallStatus.FAILED: ("not_connected", "error"),
+    CallStatus.ENDED: ("ended", "error"),
+    CallStatus.FAILED: ("not_connected", "error", "ended"),
 }
 
 _KINDS: Mapping[str, CallKind] = {"web_call": CallKind.WEB, "phone_call": CallKind.PHONE}
@@ -135,6 +143,56 @@ END_REASONS: Mapping[str, EndReason] = {
 }
 
 
+#: The ``disconnection_reason`` values of a call that never connected: nobody answered,
+#: the line was busy or refused, the number could not be dialled, or Retell refused or
+#: failed the call before it started (account limits, the agent's LLM socket never
+#: opening, the web caller never joining, the inbound webhook failing). Such a call is
+#: ``failed``; every other ended call connected first and is ``ended``.
+NEVER_CONNECTED: frozenset[str] = frozenset(
+    {
+        "dial_busy",
+        "dial_no_answer",
+        "user_declined",
+        "dial_failed",
+        "invalid_destination",
+        "telephony_provider_permission_denied",
+        "telephony_provider_unavailable",
+        "sip_routing_error",
+        "marked_as_spam",
+        "network_blocked",
+        "registered_call_timeout",
+        "concurrency_limit_reached",
+        "no_concurrency_fallback",
+        "no_valid_payment",
+        "credit_exhausted",
+        "budget_reached",
+        "scam_detected",
+        "error_llm_websocket_open",
+        "error_user_not_joined",
+        "error_inbound_webhook",
+    }
+)
+
+
+def outcome(call_status: Any, reason: str | None) -> CallStatus:
+    """The neutral status of a Retell call from ``call_status`` and
+    ``disconnection_reason``: ``not_connected`` is always failed; an ended or errored call
+    is failed when its reason says it never connected, else ended (an ``error`` call
+    with no known reason is failed)."""
+    if not isinstance(call_status, str):
+        return CallStatus.UNKNOWN
+    status = STATUSES.get(call_status, CallStatus.UNKNOWN)
+    if call_status in ("ended", "error") and reason in END_REASONS:
+        return CallStatus.FAILED if reason in NEVER_CONNECTED else CallStatus.ENDED
+    return status
+
+
+def end_outcome(reason: str) -> tuple[CallStatus, EndReason]:
+    """The neutral (status, end reason) pair of an ended Retell call with this
+    ``disconnection_reason``: the published table (docs/statuses.md)."""
+    return outcome("ended", reason), END_REASONS.get(reason, EndReason.UNKNOWN)
+
+
 # ------------------------------------------------------------------------ small readers
 # to_call runs for every call read, list pages included, so these readers do the least
 # work that gives the same result: enum values are looked up in dicts (constructing a
@@ -143,7 +201,16 @@ END_REASONS: Mapping[str, EndReason] = {
 # Mapping ABC, whose isinstance check alone is slower than most of a field's reading.
 
 _DIRECTIONS: Mapping[str, CallDirection] = {d.value: d for d in CallDirection}
-_ROLES: Mapping[str, UtteranceRole] = {r.value: r for r in UtteranceRole}
+#: Retell utterance roles -> neutral roles. ``transfer_target`` (the person a call is
+#: transferred to) has no neutral role of its own; it is the human on the far side of the
+#: agent, as the caller is, so it maps to ``user`` (``Call.raw`` keeps Retell's role).
+_ROLES: Mapping[str, UtteranceRole] = {
+    **{r.value: r for r in UtteranceRole},
+    "transfer_target": UtteranceRole.USER,
+}
+#: The spoken roles of ``transcript_with_tool_calls`` (retell-sdk 6.2.13
+#: ``TranscriptWithToolCallUtterance``); the rest are tool calls, node transitions, DTMF...
+_SPOKEN = frozenset(("agent", "user", "transfer_target"))
 _SENTIMENTS: Mapping[str, Sentiment] = {s.value: s for s in Sentiment}
 _NO_FIELDS: Mapping[str, Any] = MappingProxyType({})
 
@@ -184,31 +251,80 @@ def _word_time(words: Iterable[Any], key: str) -> float | None:
     return None
 
 
-def to_utterances(value: Any) -> tuple[Utterance, ...]:
-    """``transcript_object`` -> utterances; start/end from the first/last timed word."""
+def _row(item: Mapping[str, Any]) -> UtteranceRow:
+    words = item.get("words")
+    if not isinstance(words, (list, tuple)):
+        words = ()  # null, or not a list: no word timings
+    role = item.get("role")
+    text = item.get("content")
+    # The first timed word from the front, the last one from the back: an utterance of
+    # hundreds of words is read at its two ends only.
+    start = _word_time(words, "start")
+    end = _word_time(reversed(words), "end")
+    if start is None and end is None:
+        # Injected context has no words, only the moment it came in (time_sec).
+        start = end = finite_float(item.get("time_sec"))
+    return {
+        "role": _ROLES.get(role, UtteranceRole.UNKNOWN)
+        if isinstance(role, str)
+        else UtteranceRole.UNKNOWN,
+        "text": text if isinstance(text, str) else "",
+        "start": start,
+        "end": end,
+    }
+
+
+def _injected(woven: list[Any], rows: list[UtteranceRow]) -> list[UtteranceRow]:
+    """The injected context of ``transcript_with_tool_calls`` that ``rows`` lack, by time."""
+    have = Counter(
+        (row["text"], row["start"]) for row in rows if row["role"] is UtteranceRole.INJECTED
+    )
+    found: list[UtteranceRow] = []
+    for item in woven:
+        if isinstance(item, (dict, Mapping)) and item.get("role") == "injected":
+            row = _row(item)
+            key = (row["text"], row["start"])
+            if have[key]:
+                have[key] -= 1  # already in transcript_object: not twice
+            else:
+                found.append(row)
+    # Stable: injections without a time keep their order, after the timed ones.
+    found.sort(key=lambda row: (row["start"] is None, row["start"] or 0.0))
+    return found
+
+
+def _at_or_before(moment: float | None, start: float) -> bool:
+    return moment is not None and moment <= start
+
+
+def to_utterances(value: Any, woven: Any = None) -> tuple[Utterance, ...]:
+    """``transcript_object`` and ``transcript_with_tool_calls`` (``woven``) -> utterances.
+
+    The spoken utterances come from ``transcript_object`` (from the woven transcript's
+    spoken ones when there is none); start/end from the first/last timed word. Retell puts
+    injected context (update-live-call ``additional_context``) only in the woven transcript
+    (retell-sdk 6.2.13 ``InjectedUtterance``): it is merged in by its ``time_sec``, before
+    the first utterance that starts later, and never twice when both lists hold it.
+    """
+    woven = woven if isinstance(woven, list) else []
     if not isinstance(value, list):
-        return ()
-    rows: list[UtteranceRow] = []
-    for item in value:
-        if not isinstance(item, (dict, Mapping)):
-            continue
-        words = item.get("words")
-        if not isinstance(words, (list, tuple)):
-            words = ()  # null, or not a list: no word timings
-        role = item.get("role")
-        text = item.get("content")
-        rows.append(
-            {
-                "role": _ROLES.get(role, UtteranceRole.UNKNOWN)
-                if isinstance(role, str)
-                else UtteranceRole.UNKNOWN,
-                "text": text if isinstance(text, str) else "",
-                # The first timed word from the front, the last one from the back: an
-                # utterance of hundreds of words is read at its two ends only.
-                "start": _word_time(words, "start"),
-                "end": _word_time(reversed(words), "end"),
-            }
-        )
+        value = [u for u in woven if isinstance(u, (dict, Mapping)) and u.get("role") in _SPOKEN]
+    rows = [_row(item) for item in value if isinstance(item, (dict, Mapping))]
+    injected = _injected(woven, rows) if woven else []
+    if injected:
+        merged: list[UtteranceRow] = []
+        pending = iter(injected)
+        nxt = next(pending, None)
+        for row in rows:
+            start = row["start"]
+            while nxt is not None and start is not None and _at_or_before(nxt["start"], start):
+                merged.append(nxt)
+                nxt = next(pending, None)
+            merged.append(row)
+        if nxt is not None:
+            merged.append(nxt)
+            merged.extend(pending)
+        rows = merged
     return utterances(rows)
 
 
@@ -230,9 +346,7 @@ def to_call(payload: Any) -> Call:
     return Call(
         id=call_id,
         provider=NAME,
-        status=STATUSES.get(status, CallStatus.UNKNOWN)
-        if isinstance(status, str)
-        else CallStatus.UNKNOWN,
+        status=outcome(status, reason),
         direction=_DIRECTIONS.get(direction, CallDirection.UNKNOWN)
         if isinstance(direction, str)
         else CallDirection.UNKNOWN,
@@ -240,14 +354,18 @@ def to_call(payload: Any) -> Call:
         agent_id=_str(payload.get("agent_id")),
         from_number=_str(payload.get("from_number")),
         to_number=_str(payload.get("to_number")),
-        # Retell reports no creation time; start_timestamp is when the call started.
-        created_at=None,
+        # Retell reports no creation time: created_at is the earliest time it reports,
+        # start_timestamp, else end_timestamp (a call that never connected may have only
+        # that); None for a call that has neither yet (registered).
+        created_at=started or ended,
         started_at=started,
         ended_at=ended,
         duration=_duration(payload.get("duration_ms"), started, ended),
         metadata=dict(_object(payload.get("metadata"))),
         variables=variables_to_strings(payload.get("retell_llm_dynamic_variables")),
-        transcript=to_utterances(payload.get("transcript_object")),
+        transcript=to_utterances(
+            payload.get("transcript_object"), payload.get("transcript_with_tool_calls")
+        ),
         recording_url=_str(payload.get("recording_url")),
         summary=_str(analysis.get("call_summary")),
         sentiment=_SENTIMENTS.get(sentiment.lower(), Sentiment.UNKNOWN)
@@ -336,20 +454,16 @@ def list_filter_criteria(filters: Mapping[str, Any]) -> dict[str, Any]:
 
     Checked by :func:`callswitch._kit.list_filters`. ``created_after`` /
     ``created_before`` filter on ``start_timestamp``, since Retell records no creation
-    time; statuses Retell cannot filter on (queued, ringing) are refused.
+    time (the client applies them itself instead, see the list.created_* rows); a status
+    filter narrows to a superset, and one naming queued or ringing sends no status.
     """
     checked = list_filters(filters)
     criteria: dict[str, Any] = {}
-    if checked.statuses:
+    if checked.statuses and all(s in STATUS_FILTER for s in checked.statuses):
+        # A superset of the calls asked for; the client checks each call's status.
         values: list[str] = []
         for status in checked.statuses:
-            wire = STATUS_FILTER.get(status)
-            if wire is None:
-                allowed = ", ".join(s.value for s in STATUS_FILTER)
-                raise InvalidRequestError(
-                    f"Retell cannot list calls by status {status.value!r}; filter by {allowed}"
-                )
-            values.extend(v for v in wire if v not in values)
+            values.extend(v for v in STATUS_FILTER[status] if v not in values)
         criteria["call_status"] = {"op": "in", "type": "enum", "value": values}
     if checked.directions:
         criteria["direction"] = {

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from callswitch.errors import (
@@ -75,6 +76,7 @@ from callswitch.plugin import (
     Response,
     Safety,
     applied_capabilities,
+    check_idempotency_key,
     merge_options,
 )
 from callswitch_retell import _mapping
@@ -98,6 +100,12 @@ class RetellAdapter(Adapter):
 
     name: ClassVar[str] = NAME
     default_page_size: ClassVar[int] = 100
+    #: retell-sdk 6.2.13's own timeouts, used when the user sets none: 60 s for every
+    #: request (``retell/_constants.py`` DEFAULT_TIMEOUT), 300 s to list calls and 120 s to
+    #: create a phone call (``retell/resources/call.py``, ``list`` and ``create_phone_call``).
+    default_timeouts: ClassVar[Mapping[str, float]] = MappingProxyType(
+        {"*": 60.0, "calls.list": 300.0, "calls.create_phone": 120.0}
+    )
 
     # ------------------------------------------------------------------------ reads
     def _get_request(self, call_id: str, operation: str) -> Request:
@@ -143,12 +151,7 @@ class RetellAdapter(Adapter):
     def create_phone(self, new: NewPhoneCall, options: Mapping[str, Any]) -> Plan[Call]:
         extra = dict(options)
         key = extra.pop("idempotency_key", None)
-        if key is None:
-            key = uuid.uuid4().hex
-        elif not isinstance(key, str) or not key:
-            raise InvalidRequestError(
-                "provider_options['retell']['idempotency_key'] must be a non-empty string"
-            )
+        key = uuid.uuid4().hex if key is None else check_idempotency_key(NAME, key)
         if new.from_number is None:
             raise InvalidRequestError(
                 "Retell needs from_number for a phone call: pass from_number='+1...', a "
@@ -164,6 +167,7 @@ class RetellAdapter(Adapter):
         if new.agent_id is not None:
             body["override_agent_id"] = new.agent_id
         if new.metadata is not None:  # the model has checked it is JSON
+            _mapping.check_metadata(new.metadata)  # Retell's 50 kB limit, as on update
             body["metadata"] = new.metadata
         if new.variables is not None:
             body["retell_llm_dynamic_variables"] = dict(new.variables)
@@ -184,6 +188,7 @@ class RetellAdapter(Adapter):
     def create_web(self, new: NewWebCall, options: Mapping[str, Any]) -> Plan[Call]:
         body: dict[str, Any] = {"agent_id": new.agent_id}
         if new.metadata is not None:  # the model has checked it is JSON
+            _mapping.check_metadata(new.metadata)  # Retell's 50 kB limit, as on update
             body["metadata"] = new.metadata
         if new.variables is not None:
             body["retell_llm_dynamic_variables"] = dict(new.variables)

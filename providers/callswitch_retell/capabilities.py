@@ -35,9 +35,8 @@ _ROWS: tuple[Support, ...] = (
     ),
     supported(
         "calls.list",
-        "POST /v3/list-calls, paged by pagination_key (up to 1000 a page). Filters: status, "
-        "agent_id, direction, created_after/created_before (on start_timestamp: Retell has "
-        "no creation time). v3 items omit transcript and recording fields: get() the call "
+        "POST /v3/list-calls, paged by pagination_key (up to 1000 a page). Filters: see "
+        "the list.* rows. v3 items omit transcript and recording fields: get() the call "
         "for those.",
         f"{_SDK} call.list, types/call_list_params.py",
     ),
@@ -89,6 +88,52 @@ _ROWS: tuple[Support, ...] = (
         "body + ms>, rejected beyond 5 minutes.",
         f"{_SDK} retell/lib/webhook_auth.py",
     ),
+    # ---- create arguments
+    supported(
+        "create.metadata",
+        "metadata on create-phone-call and create-web-call (an object Retell stores and "
+        "returns). Larger than 50 kB is refused before sending.",
+        f"{_SDK} types/call_create_phone_call_params.py, types/call_create_web_call_params.py",
+        condition="at most 50 kB of JSON",
+    ),
+    supported(
+        "create.variables",
+        "retell_llm_dynamic_variables on create-phone-call and create-web-call.",
+        f"{_SDK} types/call_create_phone_call_params.py, types/call_create_web_call_params.py",
+    ),
+    # ---- list filters
+    supported(
+        "list.status",
+        "filter_criteria.call_status narrows the pages Retell sends (it cannot filter on "
+        "registered, and a neutral status also depends on disconnection_reason); callswitch "
+        "then checks each call's neutral status, so the answer matches other providers.",
+        f"{_SDK} types/call_list_params.py (FilterCriteriaCallStatus)",
+    ),
+    supported(
+        "list.agent_id",
+        "filter_criteria.agent: one entry per agent id.",
+        f"{_SDK} types/call_list_params.py (FilterCriteriaAgent)",
+    ),
+    supported(
+        "list.direction",
+        "filter_criteria.direction (inbound, outbound).",
+        f"{_SDK} types/call_list_params.py (FilterCriteriaDirection)",
+    ),
+    supported(
+        "list.created_after",
+        "Filtered by callswitch: Retell records no creation time, so created_at is derived "
+        "(start_timestamp, else end_timestamp) and Retell's start_timestamp filter would "
+        "miss calls that never started. Pages are fetched unfiltered by time.",
+        f"{_SDK} types/call_response.py (no creation timestamp)",
+        client_side=True,
+    ),
+    supported(
+        "list.created_before",
+        "Filtered by callswitch, like list.created_after: created_at is start_timestamp, "
+        "else end_timestamp.",
+        f"{_SDK} types/call_response.py (no creation timestamp)",
+        client_side=True,
+    ),
     # ---- CallUpdate fields
     supported(
         "update.metadata",
@@ -139,8 +184,9 @@ _ROWS: tuple[Support, ...] = (
     # ---- LiveControl fields
     supported(
         "control.inject_context",
-        "call_control.additional_context: appended to the transcript with role 'injected' "
-        "and used for the agent's next response.",
+        "call_control.additional_context: used for the agent's next response and listed in "
+        "transcript_with_tool_calls with role 'injected' (retell-sdk 6.2.13 "
+        "InjectedUtterance); Call.transcript shows it in time order.",
         _LIVE_DOC,
         condition=_ONGOING,
     ),

@@ -215,9 +215,9 @@ class RetellEmulator(Emulator):
 
     def _inject(self, call: dict[str, Any], text: str) -> None:
         time_sec = self._elapsed_s(call)
+        # Only the woven transcript holds it, as on Retell: retell-sdk 6.2.13 types it as
+        # InjectedUtterance there, and transcript_object's roles are spoken ones only.
         item = {"role": "injected", "content": text, "time_sec": time_sec}
-        # Seed 000: "appended to the call transcript with role injected".
-        call.setdefault("transcript_object", []).append({**item, "words": []})
         call.setdefault("transcript_with_tool_calls", []).append(item)
 
     def _retext(self, call: dict[str, Any]) -> None:

@@ -22,6 +22,7 @@ SPEC = ProviderSpec(
     api_key_env="RETELL_API_KEY",
     emulator="callswitch_retell.emulator:create_app",
     webhooks="callswitch_retell.webhooks:RULES",
+    create_requires={"calls.create_phone": ("from_number",), "calls.create_web": ("agent_id",)},
     description="Retell AI voice agents (api.retellai.com): phone and web calls, "
     "live control through update-live-call.",
 )

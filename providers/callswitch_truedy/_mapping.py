@@ -5,9 +5,10 @@ every documented spelling is accepted:
 
 * status: the OpenAPI schema says ``queued``, ``ringing``, ``in_progress``,
   ``completed``, ``failed``; the guides say ``in-progress``, ``ended``, ``cancelled``.
-  ``cancelled`` becomes ``CallStatus.ENDED`` with ``end_reason=CANCELLED``: a cancelled
-  call was stopped on purpose, not a failure to connect, so code that counts failures
-  should not see it. The vendor's word stays in ``raw_end_reason``.
+  ``cancelled`` becomes ``CallStatus.FAILED`` with ``end_reason=CANCELLED``: the call
+  never connected, which is what ``failed`` means on every provider (docs/statuses.md);
+  the end reason says it was stopped on purpose. The vendor's word stays in
+  ``raw_end_reason``.
 * numbers: ``to_number``/``to`` and ``from_number``/``from``; ``phone_number`` is the
   destination of an outbound call and the source of an inbound one (schema text), and is
   used only when the direction says which.
@@ -86,7 +87,7 @@ _STATUS: Mapping[str, CallStatus] = {
     "in-progress": CallStatus.ONGOING,
     "completed": CallStatus.ENDED,
     "ended": CallStatus.ENDED,
-    "cancelled": CallStatus.ENDED,
+    "cancelled": CallStatus.FAILED,
     "failed": CallStatus.FAILED,
 }
 
@@ -98,7 +99,7 @@ LIST_STATUS: Mapping[CallStatus, str] = {
     CallStatus.RINGING: "ringing",
     CallStatus.ONGOING: "in-progress",
     CallStatus.ENDED: "ended",
-    CallStatus.FAILED: "failed",
+    # failed is left out: it also covers "cancelled", so the client filters failed itself.
 }
 
 #: The direction of a browser (WebRTC) call.
@@ -140,6 +141,10 @@ def request_id(meta: Mapping[str, Any]) -> str | None:
 
 
 # ------------------------------------------------------------------------ values
+
+
+#: Every Truedy status spelling, for the published table (docs/statuses.md).
+STATUS_WORDS: tuple[str, ...] = tuple(_STATUS)
 
 
 def parse_status(value: Any) -> tuple[CallStatus, EndReason | None, str | None]:

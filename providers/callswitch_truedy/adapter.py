@@ -45,6 +45,7 @@ from callswitch.plugin import (
     Response,
     Safety,
     applied_capabilities,
+    check_idempotency_key,
     finite_number,
     format_utc,
     iso_to_datetime,
@@ -118,13 +119,7 @@ class TruedyAdapter(Adapter):
         retry the client makes of this one request carries the same key."""
         opts = dict(options)
         key = opts.pop("idempotency_key", None)
-        if key is None:
-            key = str(uuid.uuid4())
-        elif not isinstance(key, str) or not key.strip():
-            raise InvalidRequestError(
-                "provider_options['truedy']['idempotency_key'] must be a non-empty string "
-                "(or leave it out and callswitch generates one per call)"
-            )
+        key = str(uuid.uuid4()) if key is None else check_idempotency_key(NAME, key)
         if new.agent_id is None:
             raise InvalidRequestError(
                 "Truedy needs agent_id to place a call: pass agent_id='agt_...' "
@@ -318,25 +313,18 @@ def _filters(filters: Mapping[str, Any]) -> dict[str, str]:
     """Neutral list filters -> Truedy query parameters, or InvalidRequestError.
 
     Checked by :func:`callswitch._kit.list_filters`. Each query parameter takes one value
-    (seed 002 documents no list form), so a filter with several values is refused.
+    (the list guide documents no list form), so a filter with several values is not sent:
+    the client applies every filter to each call anyway.
     """
     checked = list_filters(filters)
     params: dict[str, str] = {}
-    for name, values in (
-        ("status", checked.statuses),
-        ("direction", checked.directions),
-        ("agent_id", checked.agent_ids),
-    ):
-        if len(values) > 1:
-            raise InvalidRequestError(
-                f"Truedy filters calls by one {name} at a time; list each {name} separately"
-            )
-    if checked.statuses:
-        # LIST_STATUS spells every neutral status list_filters lets through.
+    # Each query parameter takes one value: with several (or failed, which Truedy splits
+    # into failed and cancelled) nothing is sent and the client filters the pages itself.
+    if len(checked.statuses) == 1 and checked.statuses[0] in LIST_STATUS:
         params["status"] = LIST_STATUS[checked.statuses[0]]
-    if checked.directions:
+    if len(checked.directions) == 1:
         params["direction"] = checked.directions[0].value
-    if checked.agent_ids:
+    if len(checked.agent_ids) == 1:
         params["agent_id"] = checked.agent_ids[0]
     # The query format is not documented; Truedy's timestamps are ISO 8601 UTC [assumption].
     if checked.created_after is not None:

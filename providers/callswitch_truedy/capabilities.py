@@ -20,6 +20,7 @@ _NO_ENDPOINT = (
     "Truedy API reference, no such endpoint: https://docs.truedy.ai/api-reference/introduction"
 )
 _WEBHOOKS = "Truedy webhooks guide (X-Truedy-Signature): https://docs.truedy.ai/guides/webhooks"
+_LIST_GUIDE = "Truedy call management guide: https://docs.truedy.ai/guides/call-management"
 _LIVE_EFFECT = "the effect on a call already in progress is undocumented"
 _NO_LIVE = "Truedy documents no live-control API"
 
@@ -59,6 +60,37 @@ _ROWS: tuple[Support, ...] = (
         "HMAC-SHA256 of timestamp + '.' + body in X-Truedy-Signature, with X-Truedy-Timestamp",
         _WEBHOOKS,
     ),
+    # -- create arguments
+    unsupported(
+        "create.metadata",
+        "POST /calls and POST /webrtc/call document no metadata field; pass variables= for "
+        "data the agent should use",
+        f"{_REF}; https://docs.truedy.ai/api-reference/webrtc",
+    ),
+    supported(
+        "create.variables",
+        "variables on POST /calls and POST /webrtc/call",
+        f"{_REF}; https://docs.truedy.ai/api-reference/webrtc",
+    ),
+    # -- list filters
+    supported(
+        "list.status",
+        "GET /calls?status= for one status; for several, or for failed (which also covers "
+        "Truedy's cancelled), callswitch filters the pages",
+        _LIST_GUIDE,
+    ),
+    supported(
+        "list.agent_id",
+        "GET /calls?agent_id= for one id; for several, callswitch filters the pages",
+        _LIST_GUIDE,
+    ),
+    supported(
+        "list.direction",
+        "GET /calls?direction= for one direction; for both, callswitch filters the pages",
+        _LIST_GUIDE,
+    ),
+    supported("list.created_after", "GET /calls?created_after= on created_at", _LIST_GUIDE),
+    supported("list.created_before", "GET /calls?created_before= on created_at", _LIST_GUIDE),
     # -- CallUpdate fields
     unsupported(
         "update.metadata",

@@ -41,7 +41,7 @@ from callswitch_truedy._wire import (
 __all__ = ["TruedyEmulator", "create_app"]
 
 PREFIX = "/api/public/v1"
-_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+_E164 = re.compile(r"\+[1-9][0-9]{1,14}\Z")
 _CREATE_FIELDS = frozenset(
     {"agent_id", "phone_number", "from_number", "variables", "call_settings"}
 )

@@ -26,6 +26,10 @@ def register_providers(register: Callable[[ProviderSpec], None]) -> None:
             api_key_env="TRUEDY_API_KEY",
             emulator="callswitch_truedy.emulator:create_app",
             webhooks="callswitch_truedy.webhooks:RULES",
+            create_requires={
+                "calls.create_phone": ("agent_id",),
+                "calls.create_web": ("agent_id",),
+            },
             description=(
                 "Truedy public API v1: get, list, create phone calls (idempotent) and "
                 "update call settings and variables; no live control, end or delete"

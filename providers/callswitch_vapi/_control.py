@@ -251,6 +251,9 @@ class LiveControlMixin:
         raise InvalidCallStateError(message, provider=PROVIDER)
 
     def _remember_control_url(self, call_id: str, payload: Mapping[str, Any]) -> str | None:
+        if payload.get("id") != call_id:
+            # Only a record of the call asked for may name its control URL.
+            return None
         monitor = payload.get("monitor")
         url = monitor.get("controlUrl") if isinstance(monitor, dict) else None
         if payload.get("status") == "ended":

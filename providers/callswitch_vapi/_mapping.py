@@ -32,7 +32,7 @@ from callswitch.plugin import (
     variables_to_strings,
 )
 
-__all__ = ["end_reason", "to_call", "with_number"]
+__all__ = ["end_outcome", "end_reason", "ended_status", "to_call", "with_number"]
 
 PROVIDER = "vapi"
 
@@ -113,6 +113,50 @@ _END_PREFIXES: tuple[tuple[str, EndReason], ...] = (
     ("assistant-request-", EndReason.ERROR),
     ("assistant-not-", EndReason.ERROR),
 )
+
+
+#: endedReason values of a call that never connected (nobody answered, busy, the number
+#: could not be dialled, cancelled before it started, or Vapi failed to start it): such a
+#: call is ``failed``, every other ended call ``ended``.
+_NEVER_CONNECTED_EXACT: frozenset[str] = frozenset(
+    {
+        "customer-did-not-answer",
+        "customer-busy",
+        "twilio-failed-to-connect-call",
+        "twilio-reported-customer-misdialed",
+        "vonage-failed-to-connect-call",
+        "vonage-rejected",
+        "sip-outbound-unallocated-number",
+        "phone-call-provider-bypass-enabled-but-no-call-received",
+        "manually-canceled",
+        "scheduled-call-deleted",
+        "assistant-join-timed-out",
+        "call.ringing.sip-inbound-caller-hungup-before-call-connect",
+    }
+)
+_NEVER_CONNECTED_PREFIXES = (
+    "call.start.",
+    "call-start-error-",
+    "call.ringing.error-",
+    "assistant-request-",
+    "assistant-not-",
+)
+
+
+def ended_status(raw: object) -> CallStatus:
+    """The neutral status of an ended Vapi call with this ``endedReason``: ``failed`` when
+    the reason says it never connected, else ``ended``."""
+    if isinstance(raw, str) and (
+        raw in _NEVER_CONNECTED_EXACT or raw.startswith(_NEVER_CONNECTED_PREFIXES)
+    ):
+        return CallStatus.FAILED
+    return CallStatus.ENDED
+
+
+def end_outcome(raw: str) -> tuple[CallStatus, EndReason]:
+    """The neutral (status, end reason) pair of an ended call with this ``endedReason``:
+    the published table (docs/statuses.md)."""
+    return ended_status(raw), end_reason(raw) or EndReason.UNKNOWN
 
 
 def end_reason(raw: object) -> EndReason | None:
@@ -269,6 +313,8 @@ def to_call(data: Any) -> Call:
     artifact = _obj(data.get("artifact"))
     analysis = _obj(data.get("analysis"))
     raw_reason = _str(data.get("endedReason"))
+    if status is CallStatus.ENDED:
+        status = ended_status(raw_reason)
     return Call(
         id=call_id,
         provider=PROVIDER,

@@ -78,6 +78,9 @@ class VapiAdapter(LiveControlMixin, PhoneNumbersMixin, Adapter):
     name = PROVIDER
     #: GET /call defaults to 100 items (SDK docstring).
     default_page_size = 100
+    #: Control URLs are on vapi.ai (https://docs.vapi.ai/calls/call-dynamic-transfers shows
+    #: ``https://phone-call-websocket.aws-us-west-2-backend-production1.vapi.ai/...``).
+    trusted_hosts = ("vapi.ai",)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -131,6 +134,13 @@ class VapiAdapter(LiveControlMixin, PhoneNumbersMixin, Adapter):
 
     # -- creating -----------------------------------------------------------------------
     def create_phone(self, new: NewPhoneCall, options: Mapping[str, Any]) -> Plan[Call]:
+        if "idempotency_key" in options:
+            raise InvalidRequestError(
+                "vapi has no idempotency key: POST /call takes none (vapi-server-sdk 3.0.0, "
+                "vapi/calls/raw_client.py), so it would be sent as an unknown field and "
+                "ignored. Remove provider_options['vapi']['idempotency_key']; callswitch "
+                "never repeats a Vapi create on its own"
+            )
         if new.agent_id is None and not any(k in options for k in _RUNNERS):
             raise InvalidRequestError(
                 "vapi needs agent_id: the id of the Vapi assistant that runs the call "
@@ -164,7 +174,9 @@ class VapiAdapter(LiveControlMixin, PhoneNumbersMixin, Adapter):
             "POST", "/call", json=body, safety=Safety.UNSAFE, operation="calls.create_phone"
         )
         payload = call_payload(response)
-        self._remember_control_url(str(payload["id"]), payload)
+        # The control URL is not cached from a create answer: its id was not asked for, so
+        # a wrong or hostile answer could plant a URL for another call. The first live
+        # action reads it with GET /call/{id}.
         # No lookup after a create (it must not fail once the call exists): the number is
         # the E.164 from_number given, or one this client already resolved.
         return with_number(to_call(payload), self._known_number(payload))

@@ -104,6 +104,46 @@ CAPABILITIES = Capabilities(
             f"{_SDK} types/hmac_authentication_plan.py; the SDK has no verify helper",
             condition="the secret passed to parse() must match the credential set in Vapi",
         ),
+        # -- create arguments -------------------------------------------------------
+        supported(
+            "create.metadata",
+            "Sent as assistantOverrides.metadata on POST /call.",
+            f"{_SDK} types/assistant_overrides.py (metadata)",
+        ),
+        supported(
+            "create.variables",
+            "Sent as assistantOverrides.variableValues on POST /call.",
+            f"{_SDK} types/assistant_overrides.py (variable_values)",
+        ),
+        # -- list filters -------------------------------------------------------------
+        supported(
+            "list.status",
+            "Filtered by callswitch: GET /call has no status parameter.",
+            f"{_CALLS} (list: no status parameter)",
+            client_side=True,
+        ),
+        supported(
+            "list.agent_id",
+            "GET /call?assistantId= for one id; with several, callswitch filters the pages.",
+            f"{_CALLS} (list: assistant_id)",
+        ),
+        supported(
+            "list.direction",
+            "Filtered by callswitch from the call type (inboundPhoneCall, outboundPhoneCall): "
+            "GET /call has no direction parameter.",
+            f"{_CALLS} (list: no type parameter)",
+            client_side=True,
+        ),
+        supported(
+            "list.created_after",
+            "GET /call?createdAtGt= on Vapi's createdAt.",
+            f"{_CALLS} (list: created_at_gt)",
+        ),
+        supported(
+            "list.created_before",
+            "GET /call?createdAtLt= on Vapi's createdAt.",
+            f"{_CALLS} (list: created_at_lt)",
+        ),
         # -- CallUpdate fields ------------------------------------------------------------
         unsupported(
             "update.metadata",

@@ -66,7 +66,7 @@ _PHONE_QUERY = frozenset({"limit", *_TIME_FILTERS})
 _PHONE_SEARCH_QUERY = frozenset({"search", "page", "sortOrder", "sortBy", "limit", *_TIME_FILTERS})
 _GREETING = "Hello, this is the assistant. How can I help you today?"
 _REPLY = "Hi, I'm calling about my order."
-_CONTROL_PATH = re.compile(r"^/live/[^/]+/control$")
+_CONTROL_PATH = re.compile(r"/live/[^/]+/control\Z")
 
 
 class _HttpError(Exception):

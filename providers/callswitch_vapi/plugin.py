@@ -21,6 +21,8 @@ SPEC = ProviderSpec(
     api_key_env="VAPI_API_KEY",
     emulator="callswitch_vapi.emulator:create_app",
     webhooks="callswitch_vapi.webhooks:RULES",
+    create_requires={"calls.create_phone": ("agent_id", "from_number")},
+    agent_term="assistant",
     description="Vapi voice assistants (api.vapi.ai); live control through monitor.controlUrl.",
 )
 

@@ -99,6 +99,10 @@ def _resolve(
     timeout: float | Timeouts | None,
     max_retries: int | None,
     on_unsupported: OnUnsupported | None,
+    control_hosts: Any = None,
+    allow_insecure_http: bool = False,
+    agent_id: str | None = None,
+    from_number: str | None = None,
 ) -> tuple[ProviderSpec, Settings]:
     """The provider's spec and the client settings, from arguments, environment and file."""
     if _os.environ.get("CALLSWITCH_OTEL", "").lower() in ("1", "true", "yes", "on"):
@@ -116,6 +120,11 @@ def _resolve(
         default_base_url=spec.default_base_url,
         api_key_env=spec.api_key_env,
         file_config=file_config,
+        control_hosts=control_hosts,
+        allow_insecure_http=allow_insecure_http,
+        agent_id=agent_id,
+        from_number=from_number,
+        env_prefix=spec.env_prefix,
     )
     return spec, settings
 
@@ -129,6 +138,10 @@ def connect(
     max_retries: int | None = None,
     on_unsupported: OnUnsupported | None = None,
     http_client: httpx.Client | None = None,
+    control_hosts: list[str] | tuple[str, ...] | None = None,
+    allow_insecure_http: bool = False,
+    agent_id: str | None = None,
+    from_number: str | None = None,
 ) -> Client:
     """A synchronous client for ``provider``.
 
@@ -138,8 +151,30 @@ def connect(
     that needs a missing capability) or ``"drop"`` (send the rest, report the dropped
     part). ``http_client`` is your own ``httpx.Client`` (proxies, transports, limits);
     callswitch does not close it.
+
+    ``control_hosts`` names hosts (with their subdomains) that URLs in vendor answers, such
+    as Vapi's control URLs, may point at besides the vendor's own domains and
+    ``base_url``'s origin; any other such URL is refused. ``base_url`` must be https://
+    unless it is on this machine (127.0.0.1, localhost) or ``allow_insecure_http=True``.
+
+    ``agent_id`` and ``from_number`` are defaults for creates that leave them out; when not
+    passed they come from ``<PROVIDER>_AGENT_ID`` / ``<PROVIDER>_FROM_NUMBER`` (e.g.
+    ``VAPI_AGENT_ID``), then from ``[providers.<name>]`` in ``callswitch.toml``. A create's
+    own argument always wins.
     """
-    spec, settings = _resolve(provider, api_key, base_url, timeout, max_retries, on_unsupported)
+    api_key = _config.as_secret(api_key)  # no frame holds the plain key from here on
+    spec, settings = _resolve(
+        provider,
+        api_key,
+        base_url,
+        timeout,
+        max_retries,
+        on_unsupported,
+        control_hosts,
+        allow_insecure_http,
+        agent_id,
+        from_number,
+    )
     return Client.from_spec(spec, settings, http_client)
 
 
@@ -152,9 +187,25 @@ def connect_async(
     max_retries: int | None = None,
     on_unsupported: OnUnsupported | None = None,
     http_client: httpx.AsyncClient | None = None,
+    control_hosts: list[str] | tuple[str, ...] | None = None,
+    allow_insecure_http: bool = False,
+    agent_id: str | None = None,
+    from_number: str | None = None,
 ) -> AsyncClient:
     """Like :func:`connect`, for asyncio: the same surface, awaitable."""
-    spec, settings = _resolve(provider, api_key, base_url, timeout, max_retries, on_unsupported)
+    api_key = _config.as_secret(api_key)  # no frame holds the plain key from here on
+    spec, settings = _resolve(
+        provider,
+        api_key,
+        base_url,
+        timeout,
+        max_retries,
+        on_unsupported,
+        control_hosts,
+        allow_insecure_http,
+        agent_id,
+        from_number,
+    )
     return AsyncClient.from_spec(spec, settings, http_client)
 
 
@@ -172,6 +223,7 @@ def connect_router(
     """
     from callswitch.router import Router
 
+    connect_kwargs = _hide_key(connect_kwargs)
     chosen = _config.routing_names(names, _config.load_file_config())
     clients = [connect(name, **connect_kwargs) for name in chosen]
     return Router(clients, requires=requires, cooldown=cooldown)
@@ -187,9 +239,17 @@ def connect_router_async(
     """Like :func:`connect_router`, with :func:`connect_async` clients: an :class:`AsyncRouter`."""
     from callswitch.router import AsyncRouter
 
+    connect_kwargs = _hide_key(connect_kwargs)
     chosen = _config.routing_names(names, _config.load_file_config())
     clients = [connect_async(name, **connect_kwargs) for name in chosen]
     return AsyncRouter(clients, requires=requires, cooldown=cooldown)
+
+
+def _hide_key(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``kwargs`` with ``api_key`` as a Secret, so the router's frames do not hold it plain."""
+    if "api_key" not in kwargs:
+        return kwargs
+    return {**kwargs, "api_key": _config.as_secret(kwargs["api_key"])}
 
 
 def instrument(

@@ -18,8 +18,14 @@ import attrs
 import httpx
 
 from callswitch import _observe
-from callswitch._redact import _hide_credential_url, _redact_url, _sending_secret_url
+from callswitch._redact import (
+    _as_httpx_logs,
+    _hide_credential_url,
+    _redact_url,
+    _sending_secret_url,
+)
 from callswitch._retry import RetryPolicy, never_sent, requested_wait
+from callswitch._urls import refuse_untrusted_url
 from callswitch._version import __version__
 from callswitch.capabilities import Capabilities
 from callswitch.config import Settings, Timeouts
@@ -85,6 +91,7 @@ class _Engine:
         # name and value again, as it does for a dict on every request.
         self._base_headers = httpx.Headers(base)
         self._auth_headers = httpx.Headers({**base, **auth})
+        self._operation_timeouts: dict[tuple[float, float | None], httpx.Timeout] = {}
 
     # -- driving plans (no IO) ------------------------------------------------------------
     def drive(
@@ -93,6 +100,8 @@ class _Engine:
         first: Request | None,
         retry: RetryPolicy,
         timeout: httpx.Timeout,
+        *,
+        chosen: bool = True,
     ) -> Generator[Step, Reply, T]:
         """Run ``plan`` to its result with retries, as steps a client carries out.
 
@@ -101,6 +110,8 @@ class _Engine:
         (reply: None). ``first`` is the plan's first request when the caller already primed it.
         A failed request's error is thrown into the plan, so a multi-step plan can say
         what it had done before; a plan that does not catch it re-raises it.
+        ``chosen=False`` (the user set no timeout): each request gets its operation's
+        default where the adapter declares one (:meth:`timeout_of`), else ``timeout``.
         """
         watch: _observe._Operation | None = None  # set when a plugin observes (rarely)
         try:
@@ -108,7 +119,8 @@ class _Engine:
             if _observe.relay is not None:
                 watch = _observe._Operation(self.spec.name, request.operation)
             while True:
-                attempts = self._attempts(request, retry, timeout)
+                attempt_timeout = timeout if chosen else self.timeout_of(request, timeout)
+                attempts = self._attempts(request, retry, attempt_timeout)
                 if watch is not None:
                     attempts = watch.watch(request.method, self.shown_url(request), attempts)
                 outcome = yield from attempts
@@ -133,6 +145,17 @@ class _Engine:
     ) -> Generator[Step, Reply, Response | CallswitchError]:
         """Send one request until it succeeds or the policy stops: the success response,
         or the error to throw into the plan."""
+        if request.is_absolute:
+            # An absolute URL came from a vendor answer (a control URL): refused, and
+            # nothing sent, unless it points where this client may send.
+            refused = refuse_untrusted_url(
+                self.spec.name,
+                request.path,
+                self.settings.base_url,
+                (*self.adapter.trusted_hosts, *self.settings.control_hosts),
+            )
+            if refused is not None:
+                return refused
         send = _Send(
             request.method,
             self.url_for(request),
@@ -143,6 +166,8 @@ class _Engine:
         )
         # A URL that is its own credential is hidden from httpx's log while it is sent.
         secret = send.url if not request.authenticate and request.is_absolute else None
+        if secret is not None:
+            secret = _as_httpx_logs(secret)
         if secret is not None:
             _httpx_logger.addFilter(_hide_credential_url)  # added once; a no-op after
         clock = retry.clock
@@ -215,6 +240,21 @@ class _Engine:
 
     def timeout_for(self, timeouts: Timeouts) -> httpx.Timeout:
         return httpx.Timeout(timeouts.total, connect=timeouts.connect)
+
+    # -- per-operation default timeouts (issue 15) ----------------------------------------
+    def timeout_of(self, request: Request, default: httpx.Timeout) -> httpx.Timeout:
+        """``request``'s timeout when the user chose none: its operation's entry in
+        ``Adapter.default_timeouts`` (else the ``"*"`` entry) for reads and writes, with
+        ``default``'s connect timeout; ``default`` itself when the adapter declares none."""
+        table = self.adapter.default_timeouts
+        seconds = table.get(request.operation, table.get("*"))
+        if seconds is None:
+            return default
+        key = (seconds, default.connect)
+        cached = self._operation_timeouts.get(key)
+        if cached is None:
+            cached = self._operation_timeouts[key] = httpx.Timeout(seconds, connect=default.connect)
+        return cached
 
     def to_response(self, resp: httpx.Response) -> Response:
         return Response(

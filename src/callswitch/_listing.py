@@ -1,10 +1,18 @@
-"""Where one ``calls.list`` iteration is: page bookkeeping shared by sync and async."""
+"""Where one ``calls.list`` iteration is: page bookkeeping shared by sync and async, and
+the client-side half of the list filters.
+
+Every neutral filter is checked again on each call the vendor sends, so a vendor that
+filters on a nearby field, or not at all, gives the same answer as one that filters
+exactly. Filters whose capability row says ``client_side`` are not sent at all (the
+adapter never sees them); pages are then fetched at full size and ``limit`` counts the
+calls that match."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from callswitch._kit import ListFilters
 from callswitch.errors import InvalidRequestError
 from callswitch.http import Page, Plan, Request
 from callswitch.models import Call
@@ -17,9 +25,27 @@ class _Listing:
     """Where one ``calls.list`` iteration is: the page bookkeeping the sync and async
     iterators share (no IO). ``plan``/``first`` start the first page, or ``page`` is it."""
 
-    __slots__ = ("_engine", "_filters", "_remaining", "_size", "first", "page", "plan")
+    __slots__ = (
+        "_check",
+        "_engine",
+        "_filters",
+        "_remaining",
+        "_size",
+        "first",
+        "page",
+        "plan",
+    )
 
-    def __init__(self, engine: _Engine, limit: int | None, filters: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        engine: _Engine,
+        limit: int | None,
+        filters: Mapping[str, Any],
+        check: ListFilters | None = None,
+        client_side: bool = False,
+    ) -> None:
+        """``filters`` go to the adapter; ``check`` is every filter, applied to each call
+        again; ``client_side`` says some filter is not sent, so pages keep full size."""
         if limit is not None and (
             isinstance(limit, bool) or not isinstance(limit, int) or limit < 0
         ):
@@ -27,7 +53,8 @@ class _Listing:
         size = engine.adapter.default_page_size
         self._engine = engine
         self._filters = filters
-        self._size = min(size, limit) if limit else size
+        self._check = check
+        self._size = min(size, limit) if limit and not client_side else size
         self._remaining = limit
         self.plan: Plan[Page[Call]] | None = None
         self.first: Request | None = None
@@ -51,6 +78,8 @@ class _Listing:
     def take(self, page: Page[Call]) -> tuple[tuple[Call, ...], Plan[Page[Call]] | None]:
         """The calls of ``page`` to hand out, and the plan for the next page (None: done)."""
         calls = page.items
+        if self._check is not None:
+            calls = tuple(call for call in calls if matches(call, self._check))
         if self._remaining is not None:
             calls = calls[: self._remaining]
             self._remaining -= len(calls)
@@ -59,3 +88,25 @@ class _Listing:
         if page.next_cursor is None or not page.items:
             return calls, None
         return calls, self._next_plan(page.next_cursor)
+
+
+def matches(call: Call, check: ListFilters) -> bool:
+    """Whether ``call`` passes every neutral filter in ``check``. ``created_after`` and
+    ``created_before`` are strict bounds on ``Call.created_at``; a call without a
+    ``created_at`` passes no time filter."""
+    if check.statuses and call.status not in check.statuses:
+        return False
+    if check.directions and call.direction not in check.directions:
+        return False
+    if check.agent_ids and call.agent_id not in check.agent_ids:
+        return False
+    after, before = check.created_after, check.created_before
+    if after is not None or before is not None:
+        created = call.created_at
+        if created is None:
+            return False
+        if after is not None and not created > after:
+            return False
+        if before is not None and not created < before:
+            return False
+    return True

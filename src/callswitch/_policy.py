@@ -9,8 +9,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from callswitch import _observe
-from callswitch._kit import LIST_FILTERS
-from callswitch.capabilities import PRIVACY_CAPABILITIES, QUALIFIES, Capability
+from callswitch._kit import LIST_FILTERS, ListFilters, list_filters
+from callswitch.capabilities import (
+    CREATE_FIELDS,
+    LIST_FILTER_FIELDS,
+    PRIVACY_CAPABILITIES,
+    QUALIFIES,
+    Capability,
+)
 from callswitch.config import Settings
 from callswitch.errors import (
     InvalidRequestError,
@@ -101,6 +107,63 @@ class _Policy:
             _observe.dropped_all(self.spec.name, operation.value, names + also)
         return kept, names + also
 
+    def create_fields(self, operation: Capability, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Apply the unsupported-field policy to a create's optional arguments
+        (``metadata``, ``variables``): with ``"error"`` refuse one the provider lacks,
+        with ``"drop"`` set it to ``None`` and warn naming what was dropped."""
+        missing = tuple(
+            CREATE_FIELDS[name]
+            for name, value in values.items()
+            if value is not None and CREATE_FIELDS[name] in self._lacking
+        )
+        if not missing:
+            return dict(values)
+        names = tuple(c.value for c in missing)
+        notes = "; ".join(f"{c.value}: {self.capabilities[c].note}" for c in missing)
+        if self.settings.on_unsupported == "error":
+            raise UnsupportedCapabilityError(self.spec.name, names, f"({notes})")
+        warnings.warn(
+            f"{self.spec.name} does not support {', '.join(names)}; dropped them and sent "
+            f"the rest of {operation.value} (on_unsupported='drop')",
+            UnsupportedCapabilityWarning,
+            stacklevel=4,
+        )
+        return {
+            name: None if CREATE_FIELDS[name] in missing else value
+            for name, value in values.items()
+        }
+
+    def create_defaults(
+        self, operation: Capability, options: Mapping[str, Any], **given: str | None
+    ) -> dict[str, str | None]:
+        """``given`` (``agent_id``, ``from_number``) with the client's configured defaults
+        filled in; InvalidRequestError naming the settings that supply a value the provider
+        requires (``ProviderSpec.create_requires``) and nobody gave. With vendor
+        ``options`` (which may stand in for one, such as Vapi's squadId) the adapter
+        judges instead."""
+        configured = {"agent_id": self.settings.agent_id, "from_number": self.settings.from_number}
+        filled = {k: v if v is not None else configured[k] for k, v in given.items()}
+        if options:
+            return filled
+        for key in self.spec.requires(operation.value):
+            if filled.get(key) is None:
+                raise InvalidRequestError(self.missing_message(operation, key))
+        return filled
+
+    def missing_message(self, operation: Capability, key: str) -> str:
+        name, term = self.spec.name, self.spec.agent_term
+        what = (
+            (f"an {term}" if term[:1] in "aeiou" else f"a {term}")
+            if key == "agent_id"
+            else "a number to call from"
+        )
+        example = "agent_id='...'" if key == "agent_id" else "from_number='+14155550100'"
+        return (
+            f"{name.capitalize()} needs {what} for {operation.value}: pass {example}, set "
+            f"{self.spec.env_prefix}_{key.upper()}, or {key} under [providers.{name}] in "
+            "callswitch.toml (or pass it to connect())"
+        )
+
     def options_for(self, provider_options: ProviderOptions) -> Mapping[str, Any]:
         if provider_options is None:
             return {}
@@ -121,3 +184,22 @@ class _Policy:
                 f"unknown list filter {', '.join(unknown)}; calls.list accepts "
                 f"{', '.join(sorted(LIST_FILTERS))}"
             )
+
+    def split_filters(
+        self, filters: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], ListFilters | None, bool]:
+        """(filters the vendor applies, every filter checked, whether some are applied by
+        callswitch only), from the ``list.*`` capability rows. A filter whose row is
+        unsupported is refused."""
+        given = {name: value for name, value in filters.items() if value is not None}
+        if not given:
+            return {}, None, False
+        for name in given:
+            self.require(LIST_FILTER_FIELDS[name])
+        checked = list_filters(given)
+        server = {
+            name: value
+            for name, value in given.items()
+            if not self.capabilities[LIST_FILTER_FIELDS[name]].client_side
+        }
+        return server, checked, len(server) < len(given)

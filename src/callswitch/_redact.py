@@ -11,12 +11,31 @@ import contextvars
 import logging
 from urllib.parse import urlsplit
 
+import httpx
+
 
 def _redact_url(url: str) -> str:
-    """Scheme and host only: for absolute URLs a vendor handed out (a control URL), which
-    may be credentials themselves."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}/..."
+    """Scheme, host and port only: for absolute URLs a vendor handed out (a control URL),
+    which may be credentials themselves. Never the ``user:password@`` part."""
+    try:
+        parsed = httpx.URL(url)
+        host, port = parsed.host, parsed.port
+    except (httpx.InvalidURL, ValueError, TypeError):
+        parts = urlsplit(url)
+        host, port = parts.hostname or "", None
+    if ":" in host:
+        host = f"[{host}]"
+    scheme = url.split("://", 1)[0].lower() if "://" in url else "?"
+    return f"{scheme}://{host}{f':{port}' if port else ''}/..."
+
+
+def _as_httpx_logs(url: str) -> str:
+    """``url`` as httpx writes it in its log line (``str`` of its normalised URL: lower-case
+    host, no default port, its own escaping), which is what its filter must recognise."""
+    try:
+        return str(httpx.URL(url))
+    except (httpx.InvalidURL, ValueError, TypeError):
+        return url
 
 
 #: The credential URL this thread or task is sending right now, if any. Set by
@@ -39,6 +58,8 @@ class _HideCredentialUrl(logging.Filter):
         url = _sending_secret_url.get()
         if url is not None and isinstance(record.args, tuple):
             record.args = tuple(_redact_url(url) if str(arg) == url else arg for arg in record.args)
+        if url is not None and isinstance(record.msg, str) and url in record.msg:
+            record.msg = record.msg.replace(url, _redact_url(url))
         return True
 
 

@@ -58,6 +58,11 @@ def _finished(result: T) -> Plan[T]:
     yield  # a generator, like every plan
 
 
+def _copy(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A plain-dict copy of a mapping argument (a model field), or ``None``."""
+    return dict(value) if value is not None else None
+
+
 def _adding_dropped(plan: Plan[ResultT], dropped: tuple[str, ...]) -> Plan[ResultT]:
     """``plan``, with ``dropped`` added to its result."""
     result = yield from plan
@@ -74,7 +79,8 @@ class _CallsBase:
     def _listing(self, limit: int | None, filters: Mapping[str, Any]) -> _Listing:
         self._p.require(Capability.CALLS_LIST)
         self._p.check_filters(filters)
-        return _Listing(self._e, limit, filters)
+        server, check, client_side = self._p.split_filters(filters)
+        return _Listing(self._e, limit, server, check, client_side)
 
     def _waiter(
         self,
@@ -107,30 +113,42 @@ class _CallsBase:
         metadata: Mapping[str, Any] | None,
         provider_options: ProviderOptions,
     ) -> Plan[Call]:
-        self._p.require(Capability.CALLS_CREATE_PHONE)
-        new = NewPhoneCall(
-            from_number=from_number,
-            to_number=to_number,
-            agent_id=agent_id,
-            variables=dict(variables) if variables is not None else None,
-            metadata=dict(metadata) if metadata is not None else None,
+        operation = Capability.CALLS_CREATE_PHONE
+        self._p.require(operation)
+        options = self._p.options_for(provider_options)
+        ids = self._p.create_defaults(
+            operation, options, agent_id=agent_id, from_number=from_number
         )
-        return self._e.adapter.create_phone(new, self._p.options_for(provider_options))
+        extra = self._p.create_fields(operation, {"metadata": metadata, "variables": variables})
+        new = NewPhoneCall(
+            from_number=ids["from_number"],
+            to_number=to_number,
+            agent_id=ids["agent_id"],
+            variables=_copy(extra["variables"]),
+            metadata=_copy(extra["metadata"]),
+        )
+        return self._e.adapter.create_phone(new, options)
 
     def _plan_create_web(
         self,
-        agent_id: str,
+        agent_id: str | None,
         variables: Mapping[str, str] | None,
         metadata: Mapping[str, Any] | None,
         provider_options: ProviderOptions,
     ) -> Plan[Call]:
-        self._p.require(Capability.CALLS_CREATE_WEB)
+        operation = Capability.CALLS_CREATE_WEB
+        self._p.require(operation)
+        options = self._p.options_for(provider_options)
+        ids = self._p.create_defaults(operation, options, agent_id=agent_id)
+        extra = self._p.create_fields(operation, {"metadata": metadata, "variables": variables})
+        if ids["agent_id"] is None:  # a web call always needs an agent to talk to
+            raise InvalidRequestError(self._p.missing_message(operation, "agent_id"))
         new = NewWebCall(
-            agent_id=agent_id,
-            variables=dict(variables) if variables is not None else None,
-            metadata=dict(metadata) if metadata is not None else None,
+            agent_id=ids["agent_id"],
+            variables=_copy(extra["variables"]),
+            metadata=_copy(extra["metadata"]),
         )
-        return self._e.adapter.create_web(new, self._p.options_for(provider_options))
+        return self._e.adapter.create_web(new, options)
 
     def _plan_update(
         self, call_id: str, update: CallUpdate, provider_options: ProviderOptions
@@ -214,7 +232,10 @@ class Calls(_CallsBase):
         metadata: Mapping[str, Any] | None = None,
         provider_options: ProviderOptions = None,
     ) -> Call:
-        """Start an outbound phone call."""
+        """Start an outbound phone call. ``agent_id`` and ``from_number`` default to the
+        client's configured ones (``connect()``, ``<PROVIDER>_AGENT_ID`` /
+        ``<PROVIDER>_FROM_NUMBER``, ``[providers.<name>]``); a provider that needs one that
+        is not set anywhere refuses before sending, naming the settings."""
         return self._run(
             self._plan_create_phone(
                 from_number, to_number, agent_id, variables, metadata, provider_options
@@ -224,12 +245,13 @@ class Calls(_CallsBase):
     def create_web(
         self,
         *,
-        agent_id: str,
+        agent_id: str | None = None,
         variables: Mapping[str, str] | None = None,
         metadata: Mapping[str, Any] | None = None,
         provider_options: ProviderOptions = None,
     ) -> Call:
-        """Register a web call; ``Call.access_token`` is what the browser joins with."""
+        """Register a web call; ``Call.access_token`` is what the browser joins with.
+        ``agent_id`` defaults to the client's configured one."""
         return self._run(self._plan_create_web(agent_id, variables, metadata, provider_options))
 
     def update(
@@ -322,7 +344,7 @@ class AsyncCalls(_CallsBase):
     async def create_web(
         self,
         *,
-        agent_id: str,
+        agent_id: str | None = None,
         variables: Mapping[str, str] | None = None,
         metadata: Mapping[str, Any] | None = None,
         provider_options: ProviderOptions = None,

@@ -16,6 +16,8 @@ from callswitch.errors import ConfigurationError, InvalidRequestError
 
 __all__ = [
     "CONTROL_FIELDS",
+    "CREATE_FIELDS",
+    "LIST_FILTER_FIELDS",
     "UPDATE_FIELDS",
     "Capabilities",
     "Capability",
@@ -37,6 +39,15 @@ class Capability(enum.StrEnum):
     CALLS_END = "calls.end"
     CALLS_DELETE = "calls.delete"
     WEBHOOKS_VERIFY = "webhooks.verify"
+    # create fields (calls.create_phone / calls.create_web)
+    CREATE_METADATA = "create.metadata"
+    CREATE_VARIABLES = "create.variables"
+    # calls.list filters
+    LIST_STATUS = "list.status"
+    LIST_AGENT_ID = "list.agent_id"
+    LIST_DIRECTION = "list.direction"
+    LIST_CREATED_AFTER = "list.created_after"
+    LIST_CREATED_BEFORE = "list.created_before"
     # CallUpdate fields
     UPDATE_METADATA = "update.metadata"
     UPDATE_VARIABLES = "update.variables"
@@ -90,6 +101,23 @@ CONTROL_FIELDS: Mapping[str, Capability] = {
     "mute_assistant": Capability.CONTROL_MUTE,
 }
 
+#: Create argument -> the capability that argument needs.
+CREATE_FIELDS: Mapping[str, Capability] = {
+    "metadata": Capability.CREATE_METADATA,
+    "variables": Capability.CREATE_VARIABLES,
+}
+
+#: ``calls.list`` filter -> its capability. A row with ``client_side=True`` means the
+#: vendor cannot apply the filter as callswitch defines it, so callswitch fetches the
+#: pages unfiltered and applies it to each call itself.
+LIST_FILTER_FIELDS: Mapping[str, Capability] = {
+    "status": Capability.LIST_STATUS,
+    "agent_id": Capability.LIST_AGENT_ID,
+    "direction": Capability.LIST_DIRECTION,
+    "created_after": Capability.LIST_CREATED_AFTER,
+    "created_before": Capability.LIST_CREATED_BEFORE,
+}
+
 #: Field -> the field it qualifies. When ``on_unsupported="drop"`` drops the qualified
 #: field, the qualifier goes with it (recorded in ``dropped``): ``trigger_response`` beside
 #: ``inject_context`` asks for an answer *to that context*, and sent alone it would make
@@ -115,6 +143,8 @@ class Support:
     ``condition`` says when a supported capability applies ("only while the call is
     ongoing"); ``note`` explains in one line; ``source`` names the vendor doc page or
     SDK version the claim rests on, so a stale claim can be found and re-checked.
+    ``client_side`` (list filters only) says callswitch applies it to each call itself,
+    because the vendor cannot filter that way.
     """
 
     capability: Capability = attrs.field(converter=_to_capability)
@@ -122,6 +152,7 @@ class Support:
     note: str
     source: str
     condition: str | None = None
+    client_side: bool = False
 
     @property
     def name(self) -> str:
@@ -145,9 +176,16 @@ class Support:
         }
 
 
-def supported(name: str, note: str, source: str, condition: str | None = None) -> Support:
-    """Shorthand for a supported row."""
-    return Support(Capability.parse(name), True, note, source, condition)
+def supported(
+    name: str,
+    note: str,
+    source: str,
+    condition: str | None = None,
+    *,
+    client_side: bool = False,
+) -> Support:
+    """Shorthand for a supported row (``client_side``: a list filter callswitch applies)."""
+    return Support(Capability.parse(name), True, note, source, condition, client_side)
 
 
 def unsupported(name: str, note: str, source: str) -> Support:
@@ -271,6 +309,8 @@ class CapabilityMatrix:
             ]
             for row in caps:
                 support = "yes" if row.supported else "no"
+                if row.client_side:
+                    support += " (filtered by callswitch)"
                 if row.condition:
                     support += f": {row.condition}"
                 note = row.note.replace("|", "\\|")

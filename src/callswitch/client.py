@@ -52,7 +52,11 @@ class _BaseClient(Generic[HttpT]):
         self._owns_http = http_client is None and parent is None
         self._http_client: HttpT | None = http_client
         self._closed = False
-        self._timeouts = timeouts or engine.settings.timeout
+        settings = engine.settings
+        #: The timeout the user chose (connect(), callswitch.toml, with_options), or None:
+        #: then each operation's default applies (Adapter.default_timeouts).
+        self._chosen_timeouts = timeouts or (settings.timeout if settings.timeout_set else None)
+        self._timeouts = self._chosen_timeouts or settings.timeout
         self._timeout = engine.timeout_for(self._timeouts)
         self._retry = retry or engine.retry
 
@@ -95,8 +99,8 @@ class _BaseClient(Generic[HttpT]):
         max_retries: int | None,
         sleep: Callable[[float], object] | None,
         clock: Callable[[], float] | None,
-    ) -> tuple[Timeouts, RetryPolicy]:
-        timeouts = Timeouts.coerce(timeout) if timeout is not None else self._timeouts
+    ) -> tuple[Timeouts | None, RetryPolicy]:
+        timeouts = Timeouts.coerce(timeout) if timeout is not None else self._chosen_timeouts
         return timeouts, self._engine.retry_policy(self._retry, max_retries, sleep, clock)
 
     @property
@@ -188,7 +192,9 @@ class Client(_BaseClient[httpx.Client]):
 
     def _run(self, plan: Plan[T], first: Request | None = None) -> T:
         """Carry out the steps of :meth:`_Engine.drive`: send with httpx, wait with sleep."""
-        steps = self._engine.drive(plan, first, self._retry, self._timeout)
+        steps = self._engine.drive(
+            plan, first, self._retry, self._timeout, chosen=self._chosen_timeouts is not None
+        )
         to_response = self._engine.to_response
         reply: Reply = None
         try:
@@ -282,7 +288,9 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
 
     async def _run(self, plan: Plan[T], first: Request | None = None) -> T:
         """Carry out the steps of :meth:`_Engine.drive`, awaiting the sends and waits."""
-        steps = self._engine.drive(plan, first, self._retry, self._timeout)
+        steps = self._engine.drive(
+            plan, first, self._retry, self._timeout, chosen=self._chosen_timeouts is not None
+        )
         to_response = self._engine.to_response
         reply: Reply = None
         try:

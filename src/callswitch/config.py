@@ -11,6 +11,12 @@
     [providers.vapi]             # per-provider settings, all optional
     base_url = "http://127.0.0.1:8123"
     api_key_env = "MY_VAPI_KEY"  # read the key from another variable
+    agent_id = "asst_..."        # the default agent (Vapi: assistant) for creates
+    from_number = "+14155550100" # the default caller id for phone calls
+
+``agent_id`` and ``from_number`` can also come from ``connect()`` or from
+``<PROVIDER>_AGENT_ID`` / ``<PROVIDER>_FROM_NUMBER`` (``VAPI_AGENT_ID``, ...). A create's own
+argument beats ``connect()``, which beats the environment, which beats the file.
 
 Any other key, at the top or in a provider's table, is refused with the list of known
 keys (:func:`check_file_config`), so that a typo cannot be silently ignored.
@@ -27,6 +33,7 @@ from typing import Any, Literal
 
 import attrs
 
+from callswitch._urls import check_base_url, check_control_hosts
 from callswitch.errors import ConfigurationError
 
 __all__ = [
@@ -34,9 +41,11 @@ __all__ = [
     "Secret",
     "Settings",
     "Timeouts",
+    "as_secret",
     "check_file_config",
     "choose_provider",
     "load_file_config",
+    "resolve_defaults",
     "resolve_settings",
     "routing_names",
 ]
@@ -74,7 +83,8 @@ class Secret:
         if isinstance(other, Secret):
             import hmac
 
-            return hmac.compare_digest(self.get_secret_value(), other.get_secret_value())
+            # compare_digest takes str only when it is ASCII: compare the UTF-8 bytes.
+            return hmac.compare_digest(_utf8(self), _utf8(other))
         return NotImplemented
 
     def __hash__(self) -> int:
@@ -87,12 +97,56 @@ class Secret:
         raise TypeError("a Secret cannot be pickled")
 
 
+def _utf8(secret: Secret) -> bytes:
+    # surrogatepass: a lone surrogate (from a badly decoded environment) still compares.
+    return secret.get_secret_value().encode("utf-8", "surrogatepass")
+
+
+def as_secret(value: str | Secret | None) -> Secret | None:
+    """``value`` as a :class:`Secret` (None stays None), so no frame keeps the plain key
+    in a local that a traceback with locals (Sentry, rich) would print."""
+    if value is None or isinstance(value, Secret):
+        return value
+    if not isinstance(value, str):
+        raise ConfigurationError(f"api_key must be a string, got {type(value).__name__}")
+    return Secret(value)
+
+
+#: The longest timeout accepted, in seconds (a day): longer is a mistake, not a wish.
+MAX_TIMEOUT = 86_400.0
+
+
+def _check_seconds(value: object, what: str) -> float:
+    """A finite number of seconds in (0, MAX_TIMEOUT]; else ConfigurationError."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0 < value <= MAX_TIMEOUT  # also refuses nan, which compares False
+    ):
+        raise ConfigurationError(
+            f"{what} must be a number of seconds above 0 and at most {MAX_TIMEOUT:g} "
+            f"(a day), got {value!r}"
+        )
+    return float(value)
+
+
+def _total(_: object, __: object, value: object) -> None:
+    _check_seconds(value, "timeout")
+
+
+def _connect(_: object, __: object, value: object) -> None:
+    _check_seconds(value, "connect timeout")
+
+
 @attrs.frozen
 class Timeouts:
-    """Seconds: ``connect`` to open a connection, ``total`` for read/write/pool each."""
+    """Seconds: ``connect`` to open a connection, ``total`` for read/write/pool each.
 
-    total: float = DEFAULT_TIMEOUT
-    connect: float = DEFAULT_CONNECT_TIMEOUT
+    Both must be finite, above 0 and at most a day (:data:`MAX_TIMEOUT`).
+    """
+
+    total: float = attrs.field(default=DEFAULT_TIMEOUT, validator=_total)
+    connect: float = attrs.field(default=DEFAULT_CONNECT_TIMEOUT, validator=_connect)
 
     @classmethod
     def coerce(cls, value: float | Timeouts | None) -> Timeouts:
@@ -100,9 +154,8 @@ class Timeouts:
             return cls()
         if isinstance(value, Timeouts):
             return value
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise ConfigurationError(f"timeout must be a positive number of seconds, got {value!r}")
-        return cls(total=float(value), connect=min(DEFAULT_CONNECT_TIMEOUT, float(value)))
+        seconds = _check_seconds(value, "timeout")
+        return cls(total=seconds, connect=min(DEFAULT_CONNECT_TIMEOUT, seconds))
 
 
 @attrs.frozen
@@ -115,6 +168,17 @@ class Settings:
     timeout: Timeouts = Timeouts()
     max_retries: int = DEFAULT_MAX_RETRIES
     on_unsupported: OnUnsupported = "error"
+    #: True when the user chose ``timeout`` (``connect(timeout=)`` or ``callswitch.toml``):
+    #: it then bounds every request. False: each operation's default applies where the
+    #: adapter declares one (``Adapter.default_timeouts``), else ``timeout``.
+    timeout_set: bool = False
+    #: Host names (each with its subdomains) that absolute URLs from vendor answers, such
+    #: as Vapi's control URLs, may point at over https, besides the vendor's own domains
+    #: and ``base_url``'s origin (:mod:`callswitch._urls`).
+    control_hosts: tuple[str, ...] = ()
+    #: Defaults for creates that leave them out (see :func:`resolve_defaults`).
+    agent_id: str | None = None
+    from_number: str | None = None
 
 
 def load_file_config(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
@@ -139,7 +203,15 @@ def load_file_config(path: str | os.PathLike[str] | None = None) -> dict[str, An
 #: The keys ``callswitch.toml`` may hold at the top level.
 FILE_KEYS = ("provider", "timeout", "max_retries", "on_unsupported", "providers", "routing")
 #: The keys a ``[providers.<name>]`` table may hold.
-PROVIDER_KEYS = ("base_url", "api_key_env", "timeout", "max_retries", "on_unsupported")
+PROVIDER_KEYS = (
+    "base_url",
+    "api_key_env",
+    "timeout",
+    "max_retries",
+    "on_unsupported",
+    "agent_id",
+    "from_number",
+)
 
 
 def check_file_config(data: Mapping[str, Any], source: str = "callswitch.toml") -> None:
@@ -234,30 +306,37 @@ def resolve_settings(
     default_base_url: str,
     api_key_env: str,
     file_config: Mapping[str, Any],
+    control_hosts: Any = None,
+    allow_insecure_http: bool = False,
+    agent_id: str | None = None,
+    from_number: str | None = None,
+    env_prefix: str | None = None,
 ) -> Settings:
     """Merge arguments, environment and file into :class:`Settings` for provider ``name``.
 
     ``default_base_url`` and ``api_key_env`` are what the provider's plugin declares.
+    The key is a :class:`Secret` from the moment it is read, and the environment is never
+    held in a local: a traceback printed with its locals shows neither.
     """
-    env = os.environ
+    api_key = as_secret(api_key)
     file_cfg = file_config
     per_provider = file_cfg.get("providers", {}).get(name, {})
     if not isinstance(per_provider, dict):
         raise ConfigurationError(f"[providers.{name}] in callswitch.toml must be a table")
 
-    url = _pick(
-        base_url,
-        env.get("CALLSWITCH_BASE_URL") or None,
-        per_provider.get("base_url"),
-        default_base_url,
-    )
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        raise ConfigurationError(f"base_url must be an http(s) URL, got {url!r}")
-    if "@" in url.split("://", 1)[1].split("/", 1)[0]:
+    if not isinstance(allow_insecure_http, bool):
         raise ConfigurationError(
-            "base_url must not carry credentials (user:password@host): they would show in "
-            "reprs and errors; pass the key as api_key= or in the environment"
+            f"allow_insecure_http must be True or False, got {allow_insecure_http!r}"
         )
+    url = check_base_url(
+        _pick(
+            base_url,
+            os.environ.get("CALLSWITCH_BASE_URL") or None,
+            per_provider.get("base_url"),
+            default_base_url,
+        ),
+        allow_insecure_http=allow_insecure_http,
+    )
 
     key_var = per_provider.get("api_key_env") or api_key_env
     if "api_key" in per_provider or "api_key" in file_cfg:
@@ -265,14 +344,13 @@ def resolve_settings(
             "callswitch.toml must not hold API keys; set "
             f"{key_var} in the environment (or api_key_env to name another variable)"
         )
-    key = api_key if api_key is not None else env.get(key_var)
-    key_value = key.get_secret_value() if isinstance(key, Secret) else key or ""
-    if not isinstance(key_value, str) or not key_value.strip():
+    key = api_key if api_key is not None else Secret(os.environ.get(key_var) or "")
+    key = _stripped(key)
+    if not key:
         raise ConfigurationError(
             f"no API key for {name}: pass api_key= to connect() or set {key_var}"
         )
-    key_value = key_value.strip()
-    if not all("!" <= char <= "~" for char in key_value):
+    if not _header_safe(key):
         # An HTTP header carries visible ASCII only. httpx would fail on the first request,
         # and h11's error for a control character quotes the header, key and all.
         raise ConfigurationError(
@@ -296,12 +374,56 @@ def resolve_settings(
     if policy not in ("error", "drop"):
         raise ConfigurationError(f'on_unsupported must be "error" or "drop", got {policy!r}')
 
-    timeouts = Timeouts.coerce(_pick(timeout, per_provider.get("timeout"), file_cfg.get("timeout")))
+    chosen_timeout = _pick(timeout, per_provider.get("timeout"), file_cfg.get("timeout"))
+    timeouts = Timeouts.coerce(chosen_timeout)
+    defaults = resolve_defaults(
+        name,
+        env_prefix or name.upper().replace("-", "_"),
+        per_provider,
+        agent_id=agent_id,
+        from_number=from_number,
+    )
     return Settings(
         provider=name,
-        api_key=Secret(key_value),
-        base_url=url.rstrip("/"),
+        api_key=key,
+        base_url=url,
         timeout=timeouts,
         max_retries=retries,
         on_unsupported=policy,
+        timeout_set=chosen_timeout is not None,
+        control_hosts=check_control_hosts(control_hosts),
+        agent_id=defaults["agent_id"],
+        from_number=defaults["from_number"],
     )
+
+
+def _stripped(key: Secret) -> Secret:
+    """The key without surrounding whitespace (a stray copy), still a Secret."""
+    return Secret(key.get_secret_value().strip())
+
+
+def _header_safe(key: Secret) -> bool:
+    """True if every character of the key is visible ASCII (what a header may carry)."""
+    return all("!" <= char <= "~" for char in key.get_secret_value())
+
+
+def resolve_defaults(
+    name: str,
+    env_prefix: str,
+    per_provider: Mapping[str, Any],
+    **given: str | None,
+) -> dict[str, str | None]:
+    """The create defaults (``agent_id``, ``from_number``) for provider ``name``:
+    ``connect()`` argument, else ``<PREFIX>_AGENT_ID`` / ``<PREFIX>_FROM_NUMBER``, else the
+    ``[providers.<name>]`` table. A value that is not a non-empty string is refused."""
+    chosen: dict[str, str | None] = {}
+    for key in ("agent_id", "from_number"):
+        variable = f"{env_prefix}_{key.upper()}"
+        value = _pick(given.get(key), os.environ.get(variable) or None, per_provider.get(key))
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise ConfigurationError(
+                f"{key} for {name} must be a non-empty string (from {key}= in connect(), "
+                f"{variable}, or {key} under [providers.{name}]); got {value!r}"
+            )
+        chosen[key] = value.strip() if isinstance(value, str) else None
+    return chosen

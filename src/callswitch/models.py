@@ -134,8 +134,11 @@ class DataStorage(enum.StrEnum):
 # --------------------------------------------------------------------------- inputs
 
 NonEmptyStr = Annotated[StrictStr, StringConstraints(strip_whitespace=False, min_length=1)]
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-_SIP = re.compile(r"^sips?:[^\s@]+@[^\s]+$")
+#: The whole string, ASCII digits only: \d also matches other scripts' digits, and $ matches
+#: before a final newline, so "+14155550123\n" passed the old pattern.
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}\Z")
+#: Visible ASCII only (no spaces, controls or look-alike characters), one @.
+_SIP = re.compile(r"sips?:[!-?A-~]+@[!-~]+\Z")
 
 
 def _explain(model: str, exc: ValidationError) -> str:
@@ -399,6 +402,23 @@ class NewPhoneCall(_Input):
     @classmethod
     def _check_to(cls, value: str) -> str:
         if not _E164.match(value):
+            raise ValueError("must be an E.164 number like +14155550123")
+        return value
+
+    @field_validator("from_number")
+    @classmethod
+    def _check_from(cls, value: str | None) -> str | None:
+        # An E.164 number, or a vendor's id for a number (Vapi) or a pseudo number (Retell
+        # custom telephony): never whitespace, control or non-ASCII characters, and a
+        # value that starts with + is a number, so it must be a whole E.164 number.
+        if value is None:
+            return value
+        if not all("!" <= char <= "~" for char in value):
+            raise ValueError(
+                "must be an E.164 number like +14155550123 or a phone number id, with no "
+                "spaces, line breaks, control or non-ASCII characters"
+            )
+        if value.startswith("+") and not _E164.match(value):
             raise ValueError("must be an E.164 number like +14155550123")
         return value
 

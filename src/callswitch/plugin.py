@@ -54,6 +54,7 @@ from callswitch.provider import (
     Adapter,
     ErrorDetails,
     ProviderSpec,
+    check_idempotency_key,
     merge_options,
     parse_retry_after,
 )
@@ -107,6 +108,7 @@ __all__ = [
     "call_event",
     "call_id_of",
     "check_freshness",
+    "check_idempotency_key",
     "epoch_to_datetime",
     "event_name",
     "event_time",

@@ -40,11 +40,13 @@ from callswitch.models import (
 )
 
 __all__ = [
+    "CREATE_DEFAULTS",
     "HOOK_API_VERSION",
     "Adapter",
     "ErrorDetails",
     "ProviderSpec",
     "check_call_id",
+    "check_idempotency_key",
     "load_object",
     "merge_options",
     "parse_retry_after",
@@ -54,7 +56,8 @@ __all__ = [
 #: version than this is refused with a clear message; older versions keep working.
 HOOK_API_VERSION = 1
 
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._:~-]+$")
+#: \Z, not $: $ also matches before a final newline.
+_SAFE_ID = re.compile(r"[A-Za-z0-9._:~-]+\Z")
 
 
 def check_call_id(call_id: object) -> str:
@@ -69,6 +72,34 @@ def check_call_id(call_id: object) -> str:
             "(only letters, digits and . _ : ~ - are); pass the id exactly as the vendor gave it"
         )
     return call_id
+
+
+#: Longest idempotency key accepted (Stripe's limit; no vendor we know documents a longer one).
+IDEMPOTENCY_KEY_MAX = 255
+
+
+def check_idempotency_key(provider: str, key: object) -> str:
+    """The caller's idempotency key, unchanged, once it can travel in a header or body as
+    is: 1 to 255 visible ASCII characters. Else InvalidRequestError, before any request.
+
+    A CR, LF or NUL fails inside the HTTP library after the request was begun (so the
+    caller would hear "may have been applied" for a request that never left), and a
+    non-ASCII key cannot be encoded in a header at all.
+    """
+    where = f"provider_options[{provider!r}]['idempotency_key']"
+    if not isinstance(key, str) or not key:
+        raise InvalidRequestError(
+            f"{where} must be a non-empty string (or leave it out and callswitch generates "
+            "one per call)"
+        )
+    if len(key) > IDEMPOTENCY_KEY_MAX or not all("!" <= char <= "~" for char in key):
+        raise InvalidRequestError(
+            f"{where} must be 1 to {IDEMPOTENCY_KEY_MAX} visible ASCII characters (letters, "
+            "digits, punctuation; no spaces, line breaks, control or non-ASCII characters), "
+            f"got {len(key)} characters; a UUID (uuid.uuid4().hex) is a good key, or leave it "
+            "out and callswitch generates one per call. Nothing was sent"
+        )
+    return key
 
 
 def merge_options(
@@ -115,6 +146,15 @@ class Adapter:
     name: ClassVar[str]
     #: Page size used by ``calls.list`` when the caller does not ask for fewer.
     default_page_size: ClassVar[int] = 100
+    #: Seconds a request may take when the user chose no timeout, by the request's
+    #: ``operation`` (``"calls.list"``, say); the key ``"*"`` covers the operations not
+    #: named. Declared data, like the vendor SDK's own defaults. Empty: callswitch's default
+    #: timeout for every request. A timeout the user sets always wins.
+    default_timeouts: ClassVar[Mapping[str, float]] = {}
+    #: Domains (each with its subdomains) that absolute URLs in this vendor's answers, such
+    #: as a live-control URL, may point at over https. Any other absolute URL is refused
+    #: unless it has the client's ``base_url`` origin or is on a ``control_hosts`` host.
+    trusted_hosts: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, capabilities: Capabilities) -> None:
         self.capabilities = capabilities
@@ -185,12 +225,47 @@ class Adapter:
         return cls(details.message, **common)
 
 
+#: The create arguments a provider may require (and the settings that supply defaults).
+CREATE_DEFAULTS = ("agent_id", "from_number")
+
+
+def _to_requires(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``{"calls.create_phone": ("from_number",)}`` (or its pairs) -> a hashable, checked
+    form."""
+    try:
+        value = dict(value)
+    except (TypeError, ValueError):
+        raise ConfigurationError(
+            "create_requires must map an operation to argument names"
+        ) from None
+    pairs: list[tuple[str, tuple[str, ...]]] = []
+    for operation, names in value.items():
+        if operation not in ("calls.create_phone", "calls.create_web"):
+            raise ConfigurationError(
+                f"create_requires names {operation!r}; only calls.create_phone and "
+                "calls.create_web can require arguments"
+            )
+        checked = tuple(names)
+        unknown = [n for n in checked if n not in CREATE_DEFAULTS]
+        if unknown:
+            raise ConfigurationError(
+                f"create_requires[{operation!r}] names {', '.join(map(repr, unknown))}; "
+                f"only {', '.join(CREATE_DEFAULTS)} can be required"
+            )
+        pairs.append((operation, checked))
+    return tuple(pairs)
+
+
 @attrs.frozen
 class ProviderSpec:
     """A provider, as a plugin registers it.
 
     ``adapter``, ``emulator`` and ``webhooks`` are ``"module:attribute"`` strings, imported
     on first use. ``api_key_env`` is the environment variable holding the key.
+    ``create_requires`` declares which create arguments the vendor needs
+    (``{"calls.create_phone": ("from_number",)}``): the client fills them from the
+    configured defaults, and refuses a create that still lacks one before sending.
+    ``agent_term`` is the vendor's word for an agent ("assistant"), used in messages.
     """
 
     name: str
@@ -202,6 +277,10 @@ class ProviderSpec:
     webhooks: str | None = None
     description: str = ""
     hook_api_version: int = HOOK_API_VERSION
+    create_requires: tuple[tuple[str, tuple[str, ...]], ...] = attrs.field(
+        default=(), converter=_to_requires
+    )
+    agent_term: str = "agent"
     #: Filled by the registry: the distribution and version that provided the plugin.
     package: str = ""
     version: str = ""
@@ -222,6 +301,15 @@ class ProviderSpec:
                 f"{self.hook_api_version}, this callswitch has {HOOK_API_VERSION}; "
                 "upgrade callswitch"
             )
+
+    def requires(self, operation: str) -> tuple[str, ...]:
+        """The create arguments ``operation`` needs (``()`` when none)."""
+        return dict(self.create_requires).get(operation, ())
+
+    @property
+    def env_prefix(self) -> str:
+        """The prefix of the provider's setting variables: ``VAPI`` in ``VAPI_AGENT_ID``."""
+        return self.name.upper().replace("-", "_")
 
     def load_adapter(self) -> type[Adapter]:
         cls = load_object(self.adapter, self.name)

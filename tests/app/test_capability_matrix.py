@@ -16,6 +16,13 @@ Y, N = True, False
 
 #: capability: (retell, truedy, vapi), with the vendors.md fact behind each non-obvious cell.
 EXPECTED: dict[str, tuple[bool, bool, bool]] = {
+    "create.metadata": (Y, N, Y),  # Truedy POST /calls documents no metadata
+    "create.variables": (Y, Y, Y),
+    "list.status": (Y, Y, Y),  # filtered by callswitch where the vendor cannot
+    "list.agent_id": (Y, Y, Y),
+    "list.direction": (Y, Y, Y),
+    "list.created_after": (Y, Y, Y),
+    "list.created_before": (Y, Y, Y),
     "calls.get": (Y, Y, Y),
     "calls.list": (Y, Y, Y),
     "calls.create_phone": (Y, Y, Y),

@@ -25,7 +25,16 @@ def _all(provider: str, unsupported: set[Capability] = frozenset()) -> Capabilit
 def test_contract_names() -> None:
     names = {c.value for c in Capability}
     assert {"calls.get", "webhooks.verify", "update.name", "control.mute"} <= names
-    assert len(names) == 23
+    assert {
+        "create.metadata",
+        "create.variables",
+        "list.status",
+        "list.agent_id",
+        "list.direction",
+        "list.created_after",
+        "list.created_before",
+    } <= names
+    assert len(names) == 30
 
 
 def test_every_model_field_has_a_capability() -> None:

@@ -69,9 +69,9 @@ def test_env_provides_provider_key_and_url(
 
 def test_arguments_beat_environment(fake_provider: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAKE_API_KEY", "env-key")
-    monkeypatch.setenv("CALLSWITCH_BASE_URL", "http://env.invalid")
-    client = callswitch.connect(fake_provider, api_key="arg-key", base_url="http://arg.invalid")
-    assert client.base_url == "http://arg.invalid"
+    monkeypatch.setenv("CALLSWITCH_BASE_URL", "https://env.invalid")
+    client = callswitch.connect(fake_provider, api_key="arg-key", base_url="https://arg.invalid")
+    assert client.base_url == "https://arg.invalid"
     assert client._engine.settings.api_key.get_secret_value() == "arg-key"
 
 
@@ -80,21 +80,21 @@ def test_toml_file_is_read_and_env_beats_it(
 ) -> None:
     (tmp_path / "callswitch.toml").write_text(
         'provider = "fake"\nmax_retries = 5\non_unsupported = "drop"\ntimeout = 3\n'
-        '[providers.fake]\nbase_url = "http://file.invalid"\napi_key_env = "OTHER_KEY"\n'
+        '[providers.fake]\nbase_url = "https://file.invalid"\napi_key_env = "OTHER_KEY"\n'
     )
     monkeypatch.setenv("OTHER_KEY", "k-from-other")
     client = callswitch.connect()
     s = client._engine.settings
     assert (client.provider, client.base_url, s.max_retries, s.on_unsupported) == (
         "fake",
-        "http://file.invalid",
+        "https://file.invalid",
         5,
         "drop",
     )
     assert s.timeout.total == 3.0
     assert s.api_key.get_secret_value() == "k-from-other"
-    monkeypatch.setenv("CALLSWITCH_BASE_URL", "http://env.invalid")
-    assert callswitch.connect().base_url == "http://env.invalid"
+    monkeypatch.setenv("CALLSWITCH_BASE_URL", "https://env.invalid")
+    assert callswitch.connect().base_url == "https://env.invalid"
 
 
 def test_toml_must_not_hold_keys(fake_provider: str, tmp_path: Path) -> None:

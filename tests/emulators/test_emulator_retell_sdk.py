@@ -57,8 +57,9 @@ def test_idempotency_key_returns_the_same_call(sdk: retell.Retell, emu: RetellEm
 
 
 def test_update_live_injects_context_and_overrides(sdk: retell.Retell, emu: RetellEmulator) -> None:
-    """update-live-call on an ongoing call: context lands as role 'injected', variables and
-    metadata change."""
+    """update-live-call on an ongoing call: context lands as role 'injected' in
+    transcript_with_tool_calls (an InjectedUtterance, as on Retell) and not in
+    transcript_object; variables and metadata change."""
     call_id = _phone(sdk, retell_llm_dynamic_variables={"tier": "basic"})
     emu.set_status(call_id, "ongoing")
     result = sdk.call.update_live(
@@ -71,8 +72,11 @@ def test_update_live_injects_context_and_overrides(sdk: retell.Retell, emu: Rete
     )
     assert result.success is True
     call = sdk.call.retrieve(call_id)
-    injected = [u for u in call.transcript_object or [] if u.role == "injected"]
+    injected = [u for u in call.transcript_with_tool_calls or [] if u.role == "injected"]
+    assert [type(u).__name__ for u in injected] == ["TranscriptWithToolCallInjectedUtterance"]
     assert [u.content for u in injected] == ["Caller is a VIP"]
+    assert isinstance(injected[0].time_sec, float)
+    assert [u.role for u in call.transcript_object or []] == ["agent", "agent"]
     assert call.retell_llm_dynamic_variables == {"tier": "gold"}
     assert call.metadata == {"crm": "42"}
 

@@ -82,7 +82,7 @@ def context_count(emu: Emulator, call_id: str, text: str) -> int:
     if emu.name == "retell":
         return sum(
             1
-            for u in record.get("transcript_object") or []
+            for u in record.get("transcript_with_tool_calls") or []
             if u.get("role") == "injected" and u.get("content") == text
         )
     if emu.name == "vapi":

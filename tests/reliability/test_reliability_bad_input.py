@@ -410,7 +410,8 @@ CREATE_CASES = [
         "retell from_number missing",
         _phone(from_number=None),
         InvalidRequestError,
-        r"pass from_number='\+1\.\.\.'",
+        r"pass from_number='\+1\d+', set RETELL_FROM_NUMBER, or from_number under "
+        r"\[providers\.retell\]",
         ("retell",),
     ),
     Case(
@@ -438,14 +439,16 @@ CREATE_CASES = [
         "vapi agent missing",
         _phone(agent_id=None),
         InvalidRequestError,
-        r"vapi needs agent_id",
+        r"Vapi needs an assistant .*pass agent_id=.*, set VAPI_AGENT_ID, or agent_id under "
+        r"\[providers\.vapi\]",
         ("vapi",),
     ),
     Case(
         "vapi from_number missing",
         _phone(from_number=None),
         InvalidRequestError,
-        r"vapi needs from_number",
+        r"Vapi needs a number to call from .*set VAPI_FROM_NUMBER, or from_number under "
+        r"\[providers\.vapi\]",
         ("vapi",),
     ),
     Case(
@@ -467,7 +470,7 @@ CREATE_CASES = [
         "truedy agent missing",
         _phone(agent_id=None),
         InvalidRequestError,
-        r"pass agent_id='agt_\.\.\.'",
+        r"Truedy needs an agent .*pass agent_id=.*, set TRUEDY_AGENT_ID",
         ("truedy",),
     ),
     Case(
@@ -480,8 +483,8 @@ CREATE_CASES = [
     Case(
         "truedy metadata",
         _phone(metadata={"a": 1}),
-        InvalidRequestError,
-        r"pass variables= .* or leave metadata out",
+        UnsupportedCapabilityError,
+        r"create\.metadata.*pass variables= for data the agent should use",
         ("truedy",),
     ),
     Case(
@@ -508,8 +511,8 @@ CREATE_CASES = [
     Case(
         "truedy create_web metadata",
         lambda c: c.calls.create_web(agent_id="a", metadata={"k": 1}),
-        InvalidRequestError,
-        r"will not send metadata: pass variables=",
+        UnsupportedCapabilityError,
+        r"create\.metadata.*pass variables= for data the agent should use",
         ("truedy",),
     ),
 ]

@@ -25,7 +25,8 @@ from callswitch import CallUpdate, LiveControl
 from callswitch.errors import ProviderError
 from callswitch.models import Call, CallStatus
 
-CONTROL_URL = "https://control.vapi.invalid/live/c1/control"
+#: On vapi.ai, where the adapter accepts control URLs (the mock transport answers it).
+CONTROL_URL = "https://control.vapi.ai/live/c1/control"
 
 # Vendor-shaped calls, in the state each operation needs, taken from the emulators.
 

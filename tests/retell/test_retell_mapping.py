@@ -178,7 +178,7 @@ def test_transcript_times_come_from_first_and_last_word() -> None:
     )
     assert [(u.role, u.text, u.start, u.end) for u in call.transcript] == [
         (UtteranceRole.USER, "one two three", 1.5, 2.75),
-        (UtteranceRole.UNKNOWN, "hello", None, None),
+        (UtteranceRole.USER, "hello", None, None),  # transfer_target: a human, not the agent
     ]
 
 
@@ -268,9 +268,14 @@ def test_any_field_values_parse(extra: dict[str, Any]) -> None:
     assert call.raw == data
 
 
-def test_list_filters_refuse_what_retell_cannot_filter() -> None:
-    with pytest.raises(InvalidRequestError, match="status 'queued'"):
-        _mapping.list_filter_criteria({"status": "queued"})
+def test_list_filters_send_no_status_retell_cannot_filter() -> None:
+    """queued (registered) is not a call_status list-calls takes: no status criterion is
+    sent, and the client keeps the queued calls from the unfiltered pages."""
+    assert "call_status" not in _mapping.list_filter_criteria({"status": "queued"})
+    assert "call_status" not in _mapping.list_filter_criteria({"status": ["ended", "ringing"]})
+
+
+def test_list_filters_refuse_bad_values() -> None:
     with pytest.raises(InvalidRequestError, match="timezone-aware"):
         _mapping.list_filter_criteria({"created_after": datetime(2024, 1, 1)})
     with pytest.raises(InvalidRequestError, match="inbound"):

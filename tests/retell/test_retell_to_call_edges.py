@@ -48,7 +48,7 @@ def test_utterance_roles_and_texts() -> None:
     got = [(u.role, u.text, u.start, u.end) for u in to_utterances(items)]
     assert got == [
         (UtteranceRole.AGENT, "a", None, None),
-        (UtteranceRole.UNKNOWN, "", None, None),
+        (UtteranceRole.USER, "", None, None),  # transfer_target, with a non-text content
         (UtteranceRole.UNKNOWN, "", None, None),
         (UtteranceRole.USER, "b", 0.0, 1.0),
     ]

@@ -41,6 +41,62 @@ def test_cassette_holds_no_credentials(path: Path) -> None:
         assert not hits, f"{path.name} holds something shaped like a key: {hits[:3]}"
 
 
+#: JSON fields whose values grant access to a live call (listen, steer or join it).
+CREDENTIAL_FIELDS = ("controlUrl", "listenUrl", "access_token", "accessToken", "joinUrl")
+#: Credential-shaped values that are hand-written examples, not recordings: the truncated
+#: token of Retell's own create-web-call example, and made-up Vapi monitor URLs.
+EXAMPLE_CREDENTIALS = {
+    "eyJhbGciOiJIUzI1NiJ9.eyJ2aWRlbyI6eyJyb29tSm9p",
+    "https://phone-call-websocket.aws-us-west-2-backend-production1.vapi.ai/vc-live-1/control",
+    "wss://phone-call-websocket.example.vapi.ai/vc-live-1/listen",
+}
+_STAND_IN = re.compile(r"^(?:[a-z]+://[^/]+/scrubbed-\d+/[^/]+|scrubbed-token-\d+)$")
+
+
+def _credential_values(text: str) -> list[str]:
+    fields = "|".join(CREDENTIAL_FIELDS)
+    pattern = rf'"(?:{fields})"\s*:\s*"([^"]*)"'
+    return re.findall(pattern, text)
+
+
+@pytest.mark.parametrize("path", _cassettes(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_cassette_holds_no_live_call_credential(path: Path) -> None:
+    """Control and listen URLs, web-call tokens and join URLs are scrubbed to stand-ins
+    (or are hand-written examples); a recording never keeps the real value."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    for value in _credential_values(text):
+        if "/recorded/" in path.as_posix():
+            assert _STAND_IN.match(value), f"{path.name} keeps a live-call credential"
+        else:
+            assert value in EXAMPLE_CREDENTIALS or _STAND_IN.match(value), path.name
+
+
+def test_recording_scrubs_credentials_everywhere_they_appear() -> None:
+    """A control URL learnt from one answer is replaced in later requests too, the same
+    way each time, and a web-call token becomes a numbered stand-in."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("rec", ROOT / "scripts" / "record_cassettes.py")
+    assert spec is not None
+    assert spec.loader is not None
+    rec = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(rec)
+    scrub = rec.Scrubber("http://127.0.0.1:9999", "https://api.vapi.ai")
+    answer = scrub(
+        '{"id":"c1","monitor":{"controlUrl":"http://127.0.0.1:9999/live/SECRET1/control",'
+        '"listenUrl":"ws://127.0.0.1:9999/live/SECRET1/listen"},"access_token":"tok-SECRET2"}'
+    )
+    scrub.learn(answer)
+    answer = scrub(answer)
+    request = scrub("http://127.0.0.1:9999/live/SECRET1/control")
+    assert "SECRET" not in answer + request
+    assert request == "https://api.vapi.ai/scrubbed-1/control"
+    assert "wss://api.vapi.ai/scrubbed-2/listen" in answer
+    assert '"access_token":"scrubbed-token-3"' in answer
+    scrub.learn(answer)  # learning a stand-in again changes nothing
+    assert scrub(answer) == answer
+
+
 def test_there_are_cassettes_for_every_builtin_provider() -> None:
     folders = {p.parent.name for p in _cassettes()}
     assert {"retell", "truedy", "vapi"} <= folders

@@ -8,6 +8,12 @@ from callswitch.capabilities import Capability
 from callswitch_truedy.capabilities import CAPABILITIES
 
 SUPPORTED = {
+    Capability.CREATE_VARIABLES,
+    Capability.LIST_STATUS,
+    Capability.LIST_AGENT_ID,
+    Capability.LIST_DIRECTION,
+    Capability.LIST_CREATED_AFTER,
+    Capability.LIST_CREATED_BEFORE,
     Capability.CALLS_GET,
     Capability.CALLS_LIST,
     Capability.CALLS_CREATE_PHONE,

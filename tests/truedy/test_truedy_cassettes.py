@@ -69,7 +69,8 @@ def test_list_replay_two_offset_pages(client: callswitch.Client, vcr: Any) -> No
     calls = list(client.calls.list(agent_id="agt_f9447372"))
     # Pages of up to 100 are asked for; the first answer holds 2 with has_more=true.
     assert [c.id for c in calls] == ["call_a1b2c3d4", "call_c3d4e5f6", "call_d4e5f6a7"]
-    assert [c.status for c in calls] == [CallStatus.ENDED, CallStatus.ONGOING, CallStatus.ENDED]
+    # The third was cancelled: it never connected, so it is failed (docs/statuses.md).
+    assert [c.status for c in calls] == [CallStatus.ENDED, CallStatus.ONGOING, CallStatus.FAILED]
     assert calls[2].end_reason is EndReason.CANCELLED
     assert vcr.play_count == 2
 

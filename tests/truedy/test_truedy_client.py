@@ -128,17 +128,21 @@ def test_timeout_on_every_attempt_hands_back_the_key(truedy: Any) -> None:
 # ------------------------------------------------------------------------ pagination
 
 
-def _page(envelope: Envelope, ids: list[str], offset: int, more: bool) -> dict[str, Any]:
+def _page(
+    envelope: Envelope, ids: list[str], offset: int, more: bool, status: str | None = None
+) -> dict[str, Any]:
+    extra = {"status": status} if status else {}
     return envelope(
-        [{**CALL, "id": i} for i in ids],
+        [{**CALL, "id": i, **extra} for i in ids],
         pagination={"total": 6, "limit": 2, "offset": offset, "has_more": more},
     )
 
 
 def test_list_pages_lazily_over_offsets(truedy: Any, envelope: Envelope) -> None:
-    truedy.answer(200, _page(envelope, ["a", "b"], 0, True))
-    truedy.answer(200, _page(envelope, ["c", "d"], 2, True))
-    truedy.answer(200, _page(envelope, ["e", "f"], 4, False))
+    # The pages hold what the status filter asked for: callswitch checks each call again.
+    truedy.answer(200, _page(envelope, ["a", "b"], 0, True, "ended"))
+    truedy.answer(200, _page(envelope, ["c", "d"], 2, True, "ended"))
+    truedy.answer(200, _page(envelope, ["e", "f"], 4, False, "ended"))
     calls = truedy.client().calls.list(status="ended")
     assert truedy.requests == []  # nothing is fetched before iteration
     first_three = [c.id for c in itertools.islice(calls, 3)]

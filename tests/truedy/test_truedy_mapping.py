@@ -71,7 +71,8 @@ def test_guide_example_spellings(guide_call: dict[str, Any]) -> None:
         ("in-progress", CallStatus.ONGOING, None),
         ("completed", CallStatus.ENDED, None),
         ("ended", CallStatus.ENDED, None),
-        ("cancelled", CallStatus.ENDED, EndReason.CANCELLED),
+        # Never connected: failed on every provider (docs/statuses.md).
+        ("cancelled", CallStatus.FAILED, EndReason.CANCELLED),
         ("failed", CallStatus.FAILED, None),
         ("IN_PROGRESS", CallStatus.ONGOING, None),
         ("voicemail_detected", CallStatus.UNKNOWN, None),

@@ -293,7 +293,8 @@ def test_control_url_cache_is_bounded(kit: SimpleNamespace) -> None:
     adapter = spec.load_adapter()(spec.capabilities)
     for n in range(CONTROL_URL_CACHE_SIZE + 50):
         adapter._remember_control_url(  # type: ignore[attr-defined]
-            f"c{n}", {"status": "in-progress", "monitor": {"controlUrl": f"https://x/{n}"}}
+            f"c{n}",
+            {"id": f"c{n}", "status": "in-progress", "monitor": {"controlUrl": f"https://x/{n}"}},
         )
     cache = adapter._control_urls  # type: ignore[attr-defined]
     assert len(cache) == CONTROL_URL_CACHE_SIZE

@@ -14,6 +14,13 @@ from callswitch import Capability
 from callswitch.registry import default_registry
 
 EXPECTED = {
+    "create.metadata": True,
+    "create.variables": True,
+    "list.status": True,
+    "list.agent_id": True,
+    "list.direction": True,
+    "list.created_after": True,
+    "list.created_before": True,
     "calls.get": True,
     "calls.list": True,
     "calls.create_phone": True,

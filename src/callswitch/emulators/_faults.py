@@ -9,7 +9,19 @@ from typing import Any, Literal
 
 import attrs
 
-__all__ = ["Fault", "FaultQueue", "default_fault_message"]
+__all__ = ["MAX_COUNT", "MAX_DELAY", "Fault", "FaultQueue", "default_fault_message"]
+
+#: The longest delay a fault may ask for, in seconds; longer would hang a test run.
+MAX_DELAY = 600.0
+#: The most requests one fault may apply to.
+MAX_COUNT = 100_000
+
+
+def _number(value: object) -> bool:
+    """A finite int or float, not a bool (nan and inf are not numbers of seconds)."""
+    import math
+
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 @attrs.define
@@ -34,12 +46,31 @@ class Fault:
     drop: Literal["before", "after"] | None = None
 
     def __attrs_post_init__(self) -> None:
-        if self.count < 1:
-            raise ValueError("count must be at least 1")
-        if self.status is not None and not 100 <= self.status <= 599:
+        # A bad fault is refused here (the control API answers 400) rather than queued,
+        # where it would break every later request: a non-string path raised inside the
+        # matcher (500 for everything), an infinite delay hung each request it met.
+        for name in ("method", "path"):
+            if not isinstance(getattr(self, name), str) or not getattr(self, name):
+                raise ValueError(f'{name} must be a non-empty string, e.g. "*" or "/call/*"')
+        if self.message is not None and not isinstance(self.message, str):
+            raise ValueError("message must be a string or null")
+        if not _number(self.count) or not isinstance(self.count, int):
+            raise ValueError("count must be a whole number")
+        if not 1 <= self.count <= MAX_COUNT:
+            raise ValueError(f"count must be from 1 to {MAX_COUNT}")
+        if self.status is not None and (
+            not isinstance(self.status, int) or not 100 <= self.status <= 599
+        ):
             raise ValueError("status must be an HTTP status code")
-        if self.delay < 0:
-            raise ValueError("delay must be >= 0 seconds")
+        if not _number(self.delay) or not 0 <= self.delay <= MAX_DELAY:
+            raise ValueError(f"delay must be a number of seconds from 0 to {MAX_DELAY:g}")
+        if _number(self.retry_after):
+            if not 0 <= self.retry_after <= MAX_DELAY:  # type: ignore[operator]
+                raise ValueError(f"retry_after must be from 0 to {MAX_DELAY:g} seconds")
+        elif self.retry_after is not None and not (
+            isinstance(self.retry_after, str) and self.retry_after.isprintable()
+        ):
+            raise ValueError("retry_after must be seconds, an HTTP date string, or null")
         if self.drop not in (None, "before", "after"):
             raise ValueError('drop must be "before", "after" or null')
         if self.drop is not None and self.status is not None:
@@ -57,11 +88,12 @@ class Fault:
             )
         values = dict(data)
         for key, kind in (("count", int), ("status", int), ("delay", float)):
-            if values.get(key) is not None:
-                try:
-                    values[key] = kind(values[key])
-                except (TypeError, ValueError):
-                    raise ValueError(f"fault field {key} must be a number") from None
+            value = values.get(key)
+            if value is None:
+                continue
+            if not _number(value) or (kind is int and value != int(value)):
+                raise ValueError(f"fault field {key} must be a finite number, got {value!r}")
+            values[key] = kind(value)
         return cls(**values)
 
     def matches(self, method: str, path: str) -> bool:
