@@ -26,7 +26,7 @@ from callswitch.hookspecs import hookimpl
 from callswitch.registry import default_registry
 
 KEY = "sk-observe-TOPSECRET-0123456789"
-CONTROL_URL = "https://phone-call-websocket.vapi.example/c1-CONTROLSECRET/control"
+CONTROL_URL = "https://phone-call-websocket.vapi.ai/c1-CONTROLSECRET/control"
 VAPI_CALL = {
     "id": "c1",
     "status": "in-progress",
@@ -168,7 +168,7 @@ def test_outcome_unknown_control_and_secrets_never_in_attributes(otel: Otel) -> 
     get, post = sorted(_children(spans, op), key=lambda s: s.start_time or 0)
     assert (get.attributes or {})["url.full"] == "https://api.vapi.ai/call/c1"
     assert post.attributes is not None
-    assert post.attributes["url.full"] == "https://phone-call-websocket.vapi.example/..."
+    assert post.attributes["url.full"] == "https://phone-call-websocket.vapi.ai/..."
     assert post.attributes["callswitch.outcome"] == "outcome_unknown"
     assert post.attributes["error.type"] == "OutcomeUnknownError"
     assert "http.response.status_code" not in post.attributes
