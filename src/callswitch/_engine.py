@@ -41,7 +41,7 @@ from callswitch._redact import (
     _redact_url,
     _sending_secret_url,
 )
-from callswitch._retry import RetryPolicy, never_sent, requested_wait
+from callswitch._retry import RetryPolicy, never_sent, wait_asked
 from callswitch._urls import refuse_untrusted_url
 from callswitch._version import __version__
 from callswitch.capabilities import Capabilities
@@ -213,6 +213,11 @@ class _Engine:
         total = send.budget
         attempt = 0
         ambiguous = False  # an earlier attempt may have reached the vendor
+        # Whether an earlier attempt of a keyed request may have been applied (sent with no
+        # answer, or answered 5xx/408). A later "nothing done" answer (429, a refused
+        # connection) does not undo that: the call may exist, so it must not look refused.
+        maybe_applied = False
+        keyed = request.idempotency_key is not None
         while True:
             attempt += 1
             # The operation ends by the retry deadline, or after one whole attempt when its
@@ -244,7 +249,10 @@ class _Engine:
                         reply.error, request.safety, attempt, clock() - first, sent
                     )
                 if wait is None:
+                    if maybe_applied and not sent:
+                        return self.maybe_applied(request, type(reply.error).__name__)
                     return self.transport_error(request, reply.error, sent)
+                maybe_applied = maybe_applied or (keyed and sent)
             else:
                 assert reply is not None, "a send step is answered with a response"
                 self.log(request, reply.status_code, started, attempt, clock)
@@ -265,11 +273,15 @@ class _Engine:
                     reply.status_code,
                     request.safety,
                     attempt,
-                    _retry_after(error, reply),
+                    wait_asked(error, reply),
                     clock() - first,
                 )
+                unclear = reply.status_code >= 500 or reply.status_code == 408
                 if wait is None:
+                    if maybe_applied and not unclear:
+                        return self.maybe_applied(request, f"HTTP {reply.status_code}")
                     return self.with_key(request, error)
+                maybe_applied = maybe_applied or (keyed and unclear)
             yield wait
             started = clock()
 
@@ -409,6 +421,22 @@ class _Engine:
                 changes[name] = value
         return attrs.evolve(base, **changes) if changes else base
 
+    def maybe_applied(self, request: Request, last: str) -> OutcomeUnknownError:
+        """The error for a keyed create whose earlier attempt may have been applied and
+        whose last attempt answered ``last`` (which alone would say nothing was done)."""
+        url = self.shown_url(request)
+        return OutcomeUnknownError(
+            f"{self.spec.name}: {request.method} {url} may have been applied by an earlier "
+            f"attempt (its answer was lost or a server error); the last retry got {last}. "
+            "Retry with the same key: "
+            f"provider_options={{{self.spec.name!r}: {{'idempotency_key': "
+            "error.idempotency_key}}",
+            method=request.method,
+            url=url,
+            json=request.json,
+            idempotency_key=request.idempotency_key,
+        )
+
     def transport_error(
         self, request: Request, exc: Exception, sent: bool | None = None
     ) -> TransportError:
@@ -461,13 +489,3 @@ def _attempt_timeout(timeout: httpx.Timeout, budget: float) -> httpx.Timeout:
         # starts once a connection is assigned (client.AttemptClock).
         pool=None if timeout.pool is None else min(timeout.pool, budget),
     )
-
-
-def _retry_after(error: ProviderError, response: Response) -> float | None:
-    """Seconds the vendor asked to wait: from the body (what the adapter read, such as a
-    reset time) or the Retry-After headers. Read for 429 and 503 only."""
-    if response.status_code not in (429, 503):
-        return None
-    # A RateLimitError already holds what requested_wait gave the adapter; other statuses
-    # (503) have only the headers.
-    return getattr(error, "retry_after", None) or requested_wait(response.headers)

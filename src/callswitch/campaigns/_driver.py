@@ -78,8 +78,10 @@ class Driver:
         self.routed = getattr(client, "clients", None) is not None
         members = _members(client)
         #: True when every vendor a create can go to honours an idempotency key, as the
-        #: vendors declare (``Capabilities.idempotent_create``).
-        self.honours_key = all(_declares_key(m) for m in members)
+        #: vendors declare (``Capabilities.idempotent_create``). A key holds only at the
+        #: vendor that got it, and a router may send a repeat elsewhere (the first vendor
+        #: cooling down, or refusing the repeat with a 429): so never with several vendors.
+        self.honours_key = len(members) == 1 and _declares_key(members[0])
         self._keyed = tuple(str(m.provider) for m in members if _declares_key(m))
         # Creates are not retried by the client: every attempt must take its own turn
         # from the limiter, and a 429 slows the whole campaign down instead.
