@@ -210,7 +210,7 @@ class Runner:
         limited = 0
         while True:
             try:
-                call = await self.driver.wait(provider, call_id, self.wait_timeout)
+                call = await self.driver.wait(provider, call_id, self.wait_timeout, None)
             except TimeoutError:
                 logger.info(
                     "campaign %s: %s:%s still live; left to the next run",
