@@ -64,7 +64,7 @@ class Driver:
     """Creates and waits through whatever ``client`` is, sync or async."""
 
     def __init__(self, client: Any) -> None:
-        calls = getattr(client, "calls", None)
+        calls: Any = getattr(client, "calls", None)
         missing = [
             name
             for name in ("create_phone", "wait")
