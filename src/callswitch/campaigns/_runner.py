@@ -59,6 +59,7 @@ class Runner:
         redial_unknown: bool,
         wait_timeout: float,
         progress: Callable[[Progress], None] | None,
+        poll_interval: float | None = None,
     ) -> None:
         self.name = name
         self.driver = driver
@@ -68,6 +69,7 @@ class Runner:
         self.max_per_second = max_per_second
         self.redial_unknown = redial_unknown
         self.wait_timeout = wait_timeout
+        self.poll_interval = poll_interval
         self._progress_cb = progress
         self.progress = Progress(total=0)
 
@@ -210,7 +212,9 @@ class Runner:
         limited = 0
         while True:
             try:
-                call = await self.driver.wait(provider, call_id, self.wait_timeout, None)
+                call = await self.driver.wait(
+                    provider, call_id, self.wait_timeout, self.poll_interval
+                )
             except TimeoutError:
                 logger.info(
                     "campaign %s: %s:%s still live; left to the next run",
