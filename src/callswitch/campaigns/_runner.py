@@ -62,6 +62,7 @@ class Runner:
         redial_unknown: bool,
         wait_timeout: float,
         progress: Callable[[Progress], None] | None,
+        poll_interval: float | None = None,
     ) -> None:
         self.name = name
         self.driver = driver
@@ -71,6 +72,7 @@ class Runner:
         self.max_per_second = max_per_second
         self.redial_unknown = redial_unknown
         self.wait_timeout = wait_timeout
+        self.poll_interval = poll_interval
         self._progress_cb = progress
         self.progress = Progress(total=0)
 
@@ -239,7 +241,9 @@ class Runner:
         limited = 0
         while True:
             try:
-                call = await self.driver.wait(provider, call_id, self.wait_timeout)
+                call = await self.driver.wait(
+                    provider, call_id, self.wait_timeout, self.poll_interval
+                )
             except TimeoutError:
                 logger.info(
                     "campaign %s: %s:%s still live; left to the next run",
