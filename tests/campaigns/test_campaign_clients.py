@@ -127,9 +127,4 @@ def test_resume_on_a_router_of_several_vendors_never_resends(tmp_path: Path, sec
     assert "idempotency key" in (by_key["row-1"].error or "")
     sent_to_second = json.dumps([r.get("json") for r in emus[1].requests])
     assert rows[1]["to_number"] not in sent_to_second  # never sent to the other vendor
-    assert (
-        rows[0]["to_number"] in sent_to_second
-        or rows[2]["to_number"] in sent_to_second
-        or (Counter(dialed_numbers(emus[0]))[rows[0]["to_number"]] == 1)
-    )
     assert max(counted.values()) == 1
