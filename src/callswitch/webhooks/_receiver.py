@@ -207,6 +207,9 @@ class Receiver:
                     asyncio.run(_awaited(result))
         except Exception as exc:
             return self._failed(event, claim.token, exc)
+        except BaseException:
+            self._store.release(event.key, claim.token)  # cancelled or interrupted
+            raise
         return self._done(event, claim.token)
 
     async def ahandle(
@@ -236,6 +239,11 @@ class Receiver:
                         await result
         except Exception as exc:
             return await asyncio.to_thread(self._failed, event, claim.token, exc)
+        except BaseException:
+            # Cancelled (client gone, shutdown): release now, in this thread, since a
+            # cancelled task may not get to await again; else the claim waits for the lease.
+            self._store.release(event.key, claim.token)
+            raise
         return await asyncio.to_thread(self._done, event, claim.token)
 
     def asgi(self) -> Callable[..., Awaitable[None]]:
