@@ -1,14 +1,17 @@
-"""Review reproductions: a cancelled handler releases its claim."""
+"""Review reproductions: a cancelled handler releases its claim; a refused body's
+content stays out of the log."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-from callswitch.webhooks import CallEvent, ClaimStatus, MemoryStore, Receiver
+from callswitch.errors import InvalidRequestError
+from callswitch.webhooks import CallEvent, ClaimStatus, MemoryStore, Receiver, _receiver
 
 
 @pytest.fixture
@@ -55,3 +58,30 @@ def test_cancelled_sync_path_releases_the_claim(samples: ModuleType, signed: Any
     with pytest.raises(asyncio.CancelledError):
         receiver.handle("retell", headers, body)
     assert store.claim(keys[0], 30).status is ClaimStatus.CLAIMED
+
+
+def test_refused_body_log_line_has_no_body_content(
+    samples: ModuleType,
+    signed: Any,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A mapping error quoting the signed body: 400, and the warning names the provider
+    and error class but not the quoted content."""
+
+    def quoting(*args: Any, **kwargs: Any) -> CallEvent:
+        raise InvalidRequestError(
+            "retell webhook signature is valid but its call object could not be read "
+            "(ValueError: bad value 'cust_secret_555')"
+        )
+
+    monkeypatch.setattr(_receiver, "parse", quoting)
+    receiver = Receiver(secrets={"retell": samples.KEY}, store=MemoryStore())
+    headers, body = signed("retell", samples.retell_payloads()["call_ended"])
+    caplog.set_level(logging.INFO, logger="callswitch.webhooks")
+    assert receiver.handle("retell", headers, body)[0] == 400
+    (record,) = caplog.records
+    line = record.getMessage()
+    assert "cust_secret_555" not in caplog.text
+    assert "retell" in line
+    assert "InvalidRequestError" in line

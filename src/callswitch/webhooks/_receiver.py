@@ -146,7 +146,12 @@ class Receiver:
             logger.warning("%s webhook refused: %s", provider, exc)
             return _reply(401, error="invalid signature")
         except InvalidRequestError as exc:
-            logger.warning("%s webhook refused: %s", provider, exc)
+            # Not the message: a mapping error can quote the signed body's content.
+            logger.warning(
+                "%s webhook refused: signature valid but body unreadable (%s)",
+                provider,
+                type(exc).__name__,
+            )
             return _reply(400, error="unreadable event")
 
     def _not_claimed(self, event: CallEvent, claim: Claim) -> _Reply:
