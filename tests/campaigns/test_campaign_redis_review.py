@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import anyio
+import pytest
 
 from callswitch.campaigns import RedisLimiter
 
@@ -54,3 +55,11 @@ def test_a_short_lease_runner_does_not_expire_a_long_lease_runners_slots(
         await short.aclose()
 
     anyio.run(main)
+
+
+@pytest.mark.parametrize("lease", [float("inf"), True])
+def test_lease_must_be_a_finite_number(lease: object) -> None:
+    from callswitch.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="lease"):
+        RedisLimiter("redis://127.0.0.1:1/0", lease=lease)  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ the Redis server (``TIME``), the one clock every runner shares.
 
 from __future__ import annotations
 
+import math
 import secrets
 from typing import Any
 
@@ -93,7 +94,12 @@ class RedisLimiter:
                 "RedisLimiter needs a redis:// (or rediss://, unix://) URL, e.g. "
                 "RedisLimiter('redis://127.0.0.1:6379/0')"
             )
-        if not (isinstance(lease, int | float) and lease >= 1):
+        if not (
+            isinstance(lease, int | float)
+            and not isinstance(lease, bool)
+            and math.isfinite(lease)
+            and lease >= 1
+        ):
             raise ConfigurationError(f"lease must be at least 1 second, got {lease!r}")
         try:
             import redis.asyncio
