@@ -203,26 +203,20 @@ def _child_fanout(variant: str, where: str, total: int, base: str, call_id: str)
 
 def _fanout_once(variant: str, where: str, total: int, base: str, call_id: str) -> dict[str, float]:
     # Linux carries ru_maxrss across exec: the launcher keeps the child's peak its own.
-    out = subprocess.run(  # noqa: S603 - our own interpreter, our own script
-        [
-            sys.executable,
-            "-c",
-            _LAUNCHER,
-            sys.executable,
-            __file__,
-            "_fanout",
-            variant,
-            where,
-            str(total),
-            base,
-            call_id,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
+    command = [sys.executable, "-c", _LAUNCHER, sys.executable, __file__, "_fanout"]
+    command += [variant, where, str(total), base, call_id]
+    for attempt in (1, 2):
+        out = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+        if out.returncode == 0:
+            result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+            return result
+        # Say what failed (a shared machine can starve a run), then try once more.
+        print(
+            f"   ({variant} {where} {total} failed, attempt {attempt}: "
+            f"{out.stderr.strip().splitlines()[-1:]})",
+            file=sys.stderr,
+        )
+    raise RuntimeError(f"fan-out {variant} {where} {total} failed twice")
 
 
 def fanout(sizes: tuple[int, ...], repeat: int, on_emulator: int) -> list[list[str]]:
@@ -298,6 +292,68 @@ async def app(scope, receive, send):
 """
 
 
+async def _post_load(
+    base: str, deliveries: list[tuple[dict[str, str], bytes]], connections: int
+) -> float:
+    """POST each delivery to ``/retell`` over ``connections`` keep-alive raw sockets (the
+    httpx generator of webhooks.py capped at about 70 events/s here, below the servers);
+    seconds taken. Every answer must be 2xx."""
+    host, port = base.removeprefix("http://").split(":")
+    requests = []
+    for headers, body in deliveries:
+        lines = ["POST /retell HTTP/1.1", f"Host: {host}:{port}"]
+        lines += [f"{k}: {v}" for k, v in headers.items() if k.lower() != "content-length"]
+        lines.append(f"Content-Length: {len(body)}")
+        requests.append(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+    queue = iter(requests)
+
+    async def conn() -> None:
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
+            for request in queue:
+                writer.write(request)
+                head = await reader.readuntil(b"\r\n\r\n")
+                if not head[9:10] == b"2":
+                    raise RuntimeError(f"answer {head[9:12]!r}")
+                lower = head.lower()
+                if b"transfer-encoding: chunked" in lower:
+                    while True:  # chunks until the empty one
+                        size = int((await reader.readuntil(b"\r\n")).strip(), 16)
+                        await reader.readexactly(size + 2)
+                        if size == 0:
+                            break
+                for line in lower.split(b"\r\n"):
+                    if line.startswith(b"content-length:"):
+                        await reader.readexactly(int(line.split(b":")[1]))
+        finally:
+            writer.close()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(conn() for _ in range(connections)))
+    return time.perf_counter() - start
+
+
+def _receiver_rate(
+    wh: Any, app: str, store: str, workers: int, deliveries: list[Any], tmp: Path
+) -> tuple[float, dict[str, int]]:
+    import receiver_support
+
+    app_dir = tmp / f"app-{time.monotonic_ns()}"
+    app_dir.mkdir()
+    ledger = app_dir / "ledger.txt"
+    ledger.touch()
+    env = {"CS_STORE": store, "CS_LEDGER": str(ledger), "CS_KEY": wh.KEY}
+    original = receiver_support.WORKER_APP
+    receiver_support.WORKER_APP = app
+    try:
+        with receiver_support.uvicorn_workers(app_dir, env, workers=workers) as (base, _):
+            asyncio.run(_post_load(base, deliveries[:50], 8))  # warm-up, not counted
+            seconds = asyncio.run(_post_load(base, deliveries[50:], 32))
+    finally:
+        receiver_support.WORKER_APP = original
+    return (len(deliveries) - 50) / seconds, dict(wh._ledger(ledger))
+
+
 def receiver(events: int, repeat: int) -> list[list[str]]:
     import webhooks as wh  # puts tests/webhooks (receiver_support) on sys.path
 
@@ -316,10 +372,7 @@ def receiver(events: int, repeat: int) -> list[list[str]]:
                     for label, store, app in runs:
                         prefix = f"{label}-{workers}-{r}-{time.monotonic_ns()}"
                         deliveries = [wh._signed(f"{prefix}-{i}") for i in range(events + 50)]
-                        rate, handled, statuses = wh.receiver_run(
-                            store, workers, deliveries, tmp, app=app
-                        )
-                        assert all(s < 300 for s in statuses), "a delivery was refused"
+                        rate, handled = _receiver_rate(wh, app, store, workers, deliveries, tmp)
                         if label != "floor":
                             assert len(handled) == events + 50
                             assert all(v == 1 for v in handled.values())
@@ -467,9 +520,9 @@ def main(quick: bool) -> None:
             fanout(sizes, repeat, 1_000 if quick else 10_000),
         )
     )
-    events = 300 if quick else 1000
+    events = 500 if quick else 2000
     print(
-        f"\nD. Webhook receiver events/s (32 concurrent senders, {events} events per run, "
+        f"\nD. Webhook receiver events/s (32 raw keep-alive connections, {events} events per run, "
         f"{repeat} interleaved rounds) vs a bare ASGI endpoint verifying the same HMAC"
     )
     print(
