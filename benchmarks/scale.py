@@ -8,8 +8,9 @@ C. Async fan-out: N concurrent ``calls.get`` through ``callswitch.connect_async`
    (``callswitch.emulators.running`` in its own process). Each variant runs in a fresh
    subprocess: wall time of the N gets and its peak RSS (``ru_maxrss``).
 D. Webhook receiver events/s (verify + claim + handler + done, ``benchmarks/webhooks.py``'s
-   app and load generator) against a bare ASGI endpoint that only verifies the same
-   Retell HMAC, under ``uvicorn --workers 1`` and ``--workers 4``, SQLite and Redis stores.
+   app and signed events, sent over raw keep-alive sockets) against a bare ASGI endpoint
+   that only verifies the same Retell HMAC, under ``uvicorn --workers 1`` and
+   ``--workers 4``, SQLite and Redis stores.
 E. Emulator requests/s at 50 and 500 keep-alive connections against a bare Starlette
    route returning the same JSON under uvicorn (same uvicorn settings), and the
    emulator's RSS over 100,000 requests.
