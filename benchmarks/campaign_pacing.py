@@ -29,6 +29,9 @@ def main() -> None:
     parser.add_argument("--targets", type=int, default=200)
     parser.add_argument("--limit", type=int, default=20)
     parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument(
+        "--poll-interval", type=float, default=None, help="Campaign(poll_interval=...)"
+    )
     args = parser.parse_args()
     emu = emulators.create("retell")
     stop = threading.Event()
@@ -61,6 +64,7 @@ def main() -> None:
             max_concurrent=args.limit,
             max_per_second=args.rate,
             from_number=FROM,
+            poll_interval=args.poll_interval,
         ).run(rows)
         finished = time.time()
         client.close()
@@ -71,9 +75,16 @@ def main() -> None:
     print(f"{report.counts}")
     print(
         f"targets {args.targets}, limit {args.limit}, rate {args.rate}/s, "
+        f"poll_interval {args.poll_interval}, "
         f"wall {finished - started:.1f} s"
     )
     print(f"average live calls {average:.2f} / limit {args.limit} = {average / args.limit:.3f}")
+    # While there is still a row to start (first create to last create): the runner's
+    # own pacing, without the drain at the end, where fewer rows than the limit remain.
+    first, last = min(s for s, _ in spans), max(s for s, _ in spans)
+    steady = sum(max(0.0, min(end, last) - max(start, first)) for start, end in spans)
+    steady_avg = steady / (last - first)
+    print(f"until the last create: {steady_avg:.2f} / {args.limit} = {steady_avg / args.limit:.3f}")
 
 
 if __name__ == "__main__":

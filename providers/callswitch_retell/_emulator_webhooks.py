@@ -11,11 +11,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from callswitch_retell._wire import ONGOING, OVER
 from callswitch_retell.webhooks import EVENT_TYPES
 
 __all__ = ["payloads"]
-
-_OVER = frozenset({"ended", "not_connected", "error"})
 
 
 def _event(name: str, call: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -26,9 +25,9 @@ def _event(name: str, call: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 def payloads(call: dict[str, Any], before: str, after: str) -> list[tuple[str, dict[str, Any]]]:
     """``(event, body)`` pairs for ``call`` moving from ``before`` to ``after``."""
     record = copy.deepcopy(call)
-    if after == "ongoing":
+    if after == ONGOING:
         return [_event("call_started", record)]
-    if after not in _OVER or before in _OVER:
+    if after not in OVER or before in OVER:
         return []
     analysis = record.pop("call_analysis", None)
     sent = [_event("call_ended", copy.deepcopy(record))]

@@ -41,6 +41,7 @@ from callswitch.plugin import (
     utterances,
     variables_to_strings,
 )
+from callswitch_retell import _wire
 from callswitch_retell._wire import json_bytes
 from callswitch_retell.capabilities import METADATA_LIMIT_BYTES, NAME
 
@@ -63,11 +64,11 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 #: Retell ``call_status`` -> neutral status (types/call_response.py).
 STATUSES: Mapping[str, CallStatus] = {
-    "registered": CallStatus.QUEUED,
-    "not_connected": CallStatus.FAILED,
-    "ongoing": CallStatus.ONGOING,
-    "ended": CallStatus.ENDED,
-    "error": CallStatus.FAILED,
+    _wire.REGISTERED: CallStatus.QUEUED,
+    _wire.NOT_CONNECTED: CallStatus.FAILED,
+    _wire.ONGOING: CallStatus.ONGOING,
+    _wire.ENDED: CallStatus.ENDED,
+    _wire.ERROR: CallStatus.FAILED,
 }
 
 #: Neutral status -> the ``call_status`` values a call with that status can have, sent
@@ -77,9 +78,9 @@ STATUSES: Mapping[str, CallStatus] = {
 #: :data:`NEVER_CONNECTED`), hence the overlaps. queued (registered) cannot be asked for,
 #: so a status filter that includes it is applied by callswitch alone.
 STATUS_FILTER: Mapping[CallStatus, tuple[str, ...]] = {
-    CallStatus.ONGOING: ("ongoing",),
-    CallStatus.ENDED: ("ended", "error"),
-    CallStatus.FAILED: ("not_connected", "error", "ended"),
+    CallStatus.ONGOING: (_wire.ONGOING,),
+    CallStatus.ENDED: (_wire.ENDED, _wire.ERROR),
+    CallStatus.FAILED: (_wire.NOT_CONNECTED, _wire.ERROR, _wire.ENDED),
 }
 
 _KINDS: Mapping[str, CallKind] = {"web_call": CallKind.WEB, "phone_call": CallKind.PHONE}
@@ -90,7 +91,7 @@ _KINDS: Mapping[str, CallKind] = {"web_call": CallKind.WEB, "phone_call": CallKi
 #: vendor's value either way. Anything not listed maps to ``EndReason.UNKNOWN``.
 END_REASONS: Mapping[str, EndReason] = {
     # ended normally
-    "user_hangup": EndReason.USER_HANGUP,
+    _wire.USER_HANGUP: EndReason.USER_HANGUP,
     "agent_hangup": EndReason.AGENT_HANGUP,
     # The agent confirms the request and ends the call (docs: build/do-not-call).
     "user_requested_dnc": EndReason.AGENT_HANGUP,
@@ -108,10 +109,10 @@ END_REASONS: Mapping[str, EndReason] = {
     "inactivity": EndReason.INACTIVITY,
     "max_duration_reached": EndReason.MAX_DURATION,
     # Stopped through the API (stop-call) or the dashboard [INF].
-    "manual_stopped": EndReason.ENDED_BY_API,
+    _wire.MANUAL_STOPPED: EndReason.ENDED_BY_API,
     # not connected
     "dial_busy": EndReason.BUSY,
-    "dial_no_answer": EndReason.NO_ANSWER,
+    _wire.DIAL_NO_ANSWER: EndReason.NO_ANSWER,
     # The callee rejected the call: the nearest neutral reason is "busy".
     "user_declined": EndReason.BUSY,
     "dial_failed": EndReason.DIAL_FAILED,
@@ -137,7 +138,7 @@ END_REASONS: Mapping[str, EndReason] = {
     "error_no_audio_received": EndReason.ERROR,
     "error_asr": EndReason.ERROR,
     "error_retell": EndReason.ERROR,
-    "error_unknown": EndReason.ERROR,
+    _wire.ERROR_UNKNOWN: EndReason.ERROR,
     "error_user_not_joined": EndReason.ERROR,
     "error_inbound_webhook": EndReason.ERROR,
 }
@@ -151,7 +152,7 @@ END_REASONS: Mapping[str, EndReason] = {
 NEVER_CONNECTED: frozenset[str] = frozenset(
     {
         "dial_busy",
-        "dial_no_answer",
+        _wire.DIAL_NO_ANSWER,
         "user_declined",
         "dial_failed",
         "invalid_destination",
@@ -182,7 +183,7 @@ def outcome(call_status: Any, reason: str | None) -> CallStatus:
     if not isinstance(call_status, str):
         return CallStatus.UNKNOWN
     status = STATUSES.get(call_status, CallStatus.UNKNOWN)
-    if call_status in ("ended", "error") and reason in END_REASONS:
+    if call_status in (_wire.ENDED, _wire.ERROR) and reason in END_REASONS:
         return CallStatus.FAILED if reason in NEVER_CONNECTED else CallStatus.ENDED
     return status
 
@@ -190,7 +191,7 @@ def outcome(call_status: Any, reason: str | None) -> CallStatus:
 def end_outcome(reason: str) -> tuple[CallStatus, EndReason]:
     """The neutral (status, end reason) pair of an ended Retell call with this
     ``disconnection_reason``: the published table (docs/statuses.md)."""
-    return outcome("ended", reason), END_REASONS.get(reason, EndReason.UNKNOWN)
+    return outcome(_wire.ENDED, reason), END_REASONS.get(reason, EndReason.UNKNOWN)
 
 
 # ------------------------------------------------------------------------ small readers
@@ -393,7 +394,7 @@ def call_from_web_create(payload: Any, *, agent_id: str, body: Mapping[str, Any]
     data = dict(payload) if isinstance(payload, Mapping) else {}
     merged: dict[str, Any] = {
         "call_type": "web_call",
-        "call_status": "registered",
+        "call_status": _wire.REGISTERED,
         "agent_id": agent_id,
         "metadata": body.get("metadata"),
         "retell_llm_dynamic_variables": body.get("retell_llm_dynamic_variables"),

@@ -79,7 +79,7 @@ from callswitch.plugin import (
     check_idempotency_key,
     merge_options,
 )
-from callswitch_retell import _mapping
+from callswitch_retell import _mapping, _wire
 from callswitch_retell._wire import MAX_PAGE_SIZE
 from callswitch_retell.capabilities import NAME
 
@@ -109,7 +109,7 @@ class RetellAdapter(Adapter):
 
     # ------------------------------------------------------------------------ reads
     def _get_request(self, call_id: str, operation: str) -> Request:
-        return Request("GET", f"/v2/get-call/{call_id}", operation=operation)
+        return Request("GET", _wire.GET_CALL.format(call_id=call_id), operation=operation)
 
     def get(self, call_id: str) -> Plan[Call]:
         response = yield self._get_request(call_id, "calls.get")
@@ -124,7 +124,7 @@ class RetellAdapter(Adapter):
             body["filter_criteria"] = criteria
         if cursor is not None:
             body["pagination_key"] = cursor
-        response = yield Request("POST", "/v3/list-calls", json=body, operation="calls.list")
+        response = yield Request("POST", _wire.LIST_CALLS, json=body, operation="calls.list")
         data = response.json_object()
         raw_items = data.get("items")
         if not isinstance(raw_items, list):
@@ -177,7 +177,7 @@ class RetellAdapter(Adapter):
         body["idempotency_key"] = key
         response = yield Request(
             "POST",
-            "/v2/create-phone-call",
+            _wire.CREATE_PHONE_CALL,
             json=body,
             safety=Safety.IDEMPOTENT,
             operation="calls.create_phone",
@@ -196,7 +196,7 @@ class RetellAdapter(Adapter):
         # /v3/create-web-call is what retell-sdk 6.2.13 sends; it takes no idempotency key.
         response = yield Request(
             "POST",
-            "/v3/create-web-call",
+            _wire.CREATE_WEB_CALL,
             json=body,
             safety=Safety.UNSAFE,
             operation="calls.create_web",
@@ -233,7 +233,7 @@ class RetellAdapter(Adapter):
         if update.data_storage is not None:
             _mapping.check_storage_change(current.get("data_storage_setting"), update.data_storage)
 
-        if status == "ongoing" and options:
+        if status == _wire.ONGOING and options:
             raise InvalidCallStateError(
                 f"call {call_id} is ongoing, and provider_options for retell "
                 f"({', '.join(sorted(options))}) apply to update-call, which Retell only "
@@ -242,11 +242,11 @@ class RetellAdapter(Adapter):
                 "changed",
                 provider=NAME,
             )
-        if status == "ongoing":
+        if status == _wire.ONGOING:
             try:
                 response = yield Request(
                     "PATCH",
-                    f"/v2/update-live-call/{call_id}",
+                    _wire.UPDATE_LIVE_CALL.format(call_id=call_id),
                     json={"fields_to_override": live},
                     operation="calls.update",
                 )
@@ -259,14 +259,17 @@ class RetellAdapter(Adapter):
                     status = response.json_object().get("call_status")
                 except ProviderError:
                     raise exc from None
-                if status in ("ongoing", "registered"):
+                if status in (_wire.ONGOING, _wire.REGISTERED):
                     raise
                 self._check_update_state(call_id, status, update)
             else:
                 return UpdateResult(call=None, applied=applied, request_id=_request_id(response))
 
         response = yield Request(
-            "PATCH", f"/v2/update-call/{call_id}", json=record, operation="calls.update"
+            "PATCH",
+            _wire.UPDATE_CALL.format(call_id=call_id),
+            json=record,
+            operation="calls.update",
         )
         data = response.json()
         call = _mapping.to_call(data) if isinstance(data, Mapping) and data else None
@@ -274,14 +277,14 @@ class RetellAdapter(Adapter):
 
     def _check_update_state(self, call_id: str, status: Any, update: CallUpdate) -> None:
         shown = call_id
-        if status == "registered":
+        if status == _wire.REGISTERED:
             raise InvalidCallStateError(
                 f"call {shown} is registered (not yet connected). Retell updates a call "
                 "through update-live-call while it is ongoing and through update-call after "
                 "it ended; update it then. Nothing was changed",
                 provider=NAME,
             )
-        if status != "ongoing" and update.variables is not None:
+        if status != _wire.ONGOING and update.variables is not None:
             raise InvalidCallStateError(
                 f"call {shown} is {status or 'not ongoing'}; dynamic variables can only be "
                 "changed while the call is ongoing (update-call no longer takes them). "
@@ -321,7 +324,7 @@ class RetellAdapter(Adapter):
             try:
                 response = yield Request(
                     "PATCH",
-                    f"/v2/update-live-call/{call_id}",
+                    _wire.UPDATE_LIVE_CALL.format(call_id=call_id),
                     json=body,
                     safety=Safety.UNSAFE,
                     operation="calls.control",
@@ -348,7 +351,7 @@ class RetellAdapter(Adapter):
     def _stop_request(self, call_id: str, operation: str) -> Request:
         return Request(
             "POST",
-            f"/v2/stop-call/{call_id}",
+            _wire.STOP_CALL.format(call_id=call_id),
             headers={"Accept": "*/*"},
             safety=Safety.UNSAFE,
             operation=operation,
@@ -364,7 +367,7 @@ class RetellAdapter(Adapter):
     def delete(self, call_id: str) -> Plan[None]:
         yield Request(
             "DELETE",
-            f"/v2/delete-call/{call_id}",
+            _wire.DELETE_CALL.format(call_id=call_id),
             headers={"Accept": "*/*"},
             operation="calls.delete",
         )
@@ -387,7 +390,7 @@ class RetellAdapter(Adapter):
             status = response.json_object().get("call_status")
         except ProviderError:
             return exc
-        if not isinstance(status, str) or status == "ongoing":
+        if not isinstance(status, str) or status == _wire.ONGOING:
             return exc
         return InvalidCallStateError(
             f"{action} needs an ongoing call, and call {call_id} is {status}. "

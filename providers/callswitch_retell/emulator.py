@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from callswitch.emulators import CallNotFound, Emulator, JSONBodyError
-from callswitch_retell import _emulator_webhooks
+from callswitch_retell import _emulator_webhooks, _wire
 from callswitch_retell._emulator_checks import (
     CONTROL_FIELDS,
     CREATE_PHONE_FIELDS,
@@ -66,18 +66,18 @@ class RetellEmulator(Emulator):
     def routes(self) -> list[BaseRoute]:
         h = self._guard
         return [
-            Route("/v2/get-call/{call_id}", h(self._get), methods=["GET"]),
-            Route("/v3/list-calls", h(self._list_v3), methods=["POST"]),
-            Route("/v2/list-calls", h(self._list_v2), methods=["POST"]),
-            Route("/v2/create-phone-call", h(self._create_phone), methods=["POST"]),
-            Route("/v2/create-web-call", h(self._create_web_v2), methods=["POST"]),
-            Route("/v3/create-web-call", h(self._create_web_v3), methods=["POST"]),
-            Route("/v2/update-call/{call_id}", h(self._update), methods=["PATCH"]),
-            Route("/v2/update-live-call/{call_id}", h(self._update_live), methods=["PATCH"]),
-            Route("/v2/stop-call/{call_id}", h(self._stop), methods=["POST"]),
-            Route("/v2/delete-call/{call_id}", h(self._delete), methods=["DELETE"]),
-            Route("/v2/listen-live-call/{call_id}", h(self._listen), methods=["POST"]),
-            Route("/v2/take-over-live-call/{call_id}", h(self._take_over), methods=["POST"]),
+            Route(_wire.GET_CALL, h(self._get), methods=["GET"]),
+            Route(_wire.LIST_CALLS, h(self._list_v3), methods=["POST"]),
+            Route(_wire.LIST_CALLS_V2, h(self._list_v2), methods=["POST"]),
+            Route(_wire.CREATE_PHONE_CALL, h(self._create_phone), methods=["POST"]),
+            Route(_wire.CREATE_WEB_CALL_V2, h(self._create_web_v2), methods=["POST"]),
+            Route(_wire.CREATE_WEB_CALL, h(self._create_web_v3), methods=["POST"]),
+            Route(_wire.UPDATE_CALL, h(self._update), methods=["PATCH"]),
+            Route(_wire.UPDATE_LIVE_CALL, h(self._update_live), methods=["PATCH"]),
+            Route(_wire.STOP_CALL, h(self._stop), methods=["POST"]),
+            Route(_wire.DELETE_CALL, h(self._delete), methods=["DELETE"]),
+            Route(_wire.LISTEN_LIVE_CALL, h(self._listen), methods=["POST"]),
+            Route(_wire.TAKE_OVER_LIVE_CALL, h(self._take_over), methods=["POST"]),
         ]
 
     def error_response(
@@ -119,34 +119,34 @@ class RetellEmulator(Emulator):
         now = self._ms()
         current = call["call_status"]
         if status == "queued":
-            call["call_status"] = "registered"
+            call["call_status"] = _wire.REGISTERED
             for key in ("start_timestamp", "end_timestamp", "duration_ms", "disconnection_reason"):
                 call.pop(key, None)
         elif status == "ongoing":
-            call["call_status"] = "ongoing"
+            call["call_status"] = _wire.ONGOING
             call.setdefault("start_timestamp", now)
             if not call.get("transcript_object"):
                 self._say(call, "agent", _GREETING)
         elif status == "ended":
-            if current in ("ended", "not_connected", "error"):
+            if current in _wire.OVER:
                 return
             started = call.setdefault("start_timestamp", now)
-            call["call_status"] = "ended"
+            call["call_status"] = _wire.ENDED
             call["end_timestamp"] = max(now, started)
             call["duration_ms"] = call["end_timestamp"] - started
-            call.setdefault("disconnection_reason", "user_hangup")
+            call.setdefault("disconnection_reason", _wire.USER_HANGUP)
             self._finish(call)
         elif status == "failed":
             # ASSUMPTION: a call that never connected is "not_connected" (no answer); one
             # that fails mid-call is "error".
-            if current == "ongoing":
-                call["call_status"] = "error"
-                call["disconnection_reason"] = "error_unknown"
+            if current == _wire.ONGOING:
+                call["call_status"] = _wire.ERROR
+                call["disconnection_reason"] = _wire.ERROR_UNKNOWN
                 call["end_timestamp"] = now
                 call["duration_ms"] = now - call.get("start_timestamp", now)
             else:
-                call["call_status"] = "not_connected"
-                call["disconnection_reason"] = "dial_no_answer"
+                call["call_status"] = _wire.NOT_CONNECTED
+                call["disconnection_reason"] = _wire.DIAL_NO_ANSWER
 
     # -- records ------------------------------------------------------------------------
     def _ms(self) -> int:
@@ -163,7 +163,7 @@ class RetellEmulator(Emulator):
             "call_id": self.new_id("call_", 14),
             "agent_id": agent_id,
             "agent_version": int_or(body.get("agent_version"), 1),
-            "call_status": "registered",
+            "call_status": _wire.REGISTERED,
             "metadata": body.get("metadata") if body.get("metadata") is not None else {},
             "retell_llm_dynamic_variables": dict(body.get("retell_llm_dynamic_variables") or {}),
             "collected_dynamic_variables": {},
@@ -275,7 +275,7 @@ class RetellEmulator(Emulator):
 
     def _live(self, call_id: str) -> dict[str, Any]:
         call = self.find(call_id)
-        if call["call_status"] != "ongoing":
+        if call["call_status"] != _wire.ONGOING:
             raise BadRequest(f"Call {call_id} is not ongoing (status {call['call_status']}).")
         return call
 
@@ -351,7 +351,7 @@ class RetellEmulator(Emulator):
             raise BadRequest("custom_attributes values must be strings, numbers or booleans.")
         with self.lock:
             call = self.find(request.path_params["call_id"])
-            if call["call_status"] != "ended":
+            if call["call_status"] != _wire.ENDED:
                 raise BadRequest(
                     f"Call {call['call_id']} has not ended; update-call only updates ended "
                     "calls. Use /v2/update-live-call for an ongoing call."
@@ -432,7 +432,7 @@ class RetellEmulator(Emulator):
     async def _stop(self, request: Request) -> Response:
         with self.lock:
             call = self._live(request.path_params["call_id"])
-            call["disconnection_reason"] = "manual_stopped"
+            call["disconnection_reason"] = _wire.MANUAL_STOPPED
             self.apply_status(call, "ended")
         return Response(status_code=204)
 

@@ -17,14 +17,15 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from callswitch_truedy._wire import COMPLETED, FAILED, IN_PROGRESS
 from callswitch_truedy.webhooks import EVENT_TYPES
 
 __all__ = ["payloads"]
 
 _EVENTS = {
-    "in_progress": ("call.started",),
-    "completed": ("call.ended", "call.analyzed"),
-    "failed": ("call.failed",),
+    IN_PROGRESS: ("call.started",),
+    COMPLETED: ("call.ended", "call.analyzed"),
+    FAILED: ("call.failed",),
 }
 
 

@@ -62,6 +62,7 @@ from callswitch.plugin import (
     utterances,
     variables_to_strings,
 )
+from callswitch_truedy import _wire
 
 __all__ = [
     "CREDITS",
@@ -83,24 +84,24 @@ CREDITS = "credits"
 
 #: Vendor status (lower case, any documented spelling) -> neutral status.
 _STATUS: Mapping[str, CallStatus] = {
-    "queued": CallStatus.QUEUED,
-    "ringing": CallStatus.RINGING,
-    "in_progress": CallStatus.ONGOING,
-    "in-progress": CallStatus.ONGOING,
-    "completed": CallStatus.ENDED,
-    "ended": CallStatus.ENDED,
-    "cancelled": CallStatus.FAILED,
-    "failed": CallStatus.FAILED,
+    _wire.QUEUED: CallStatus.QUEUED,
+    _wire.RINGING: CallStatus.RINGING,
+    _wire.IN_PROGRESS: CallStatus.ONGOING,
+    _wire.IN_PROGRESS_GUIDE: CallStatus.ONGOING,
+    _wire.COMPLETED: CallStatus.ENDED,
+    _wire.ENDED: CallStatus.ENDED,
+    _wire.CANCELLED: CallStatus.FAILED,
+    _wire.FAILED: CallStatus.FAILED,
 }
 
 #: Neutral status -> the spelling sent as the ``status`` list filter: the list guide's
 #: (https://docs.truedy.ai/guides/call-management), not the schema's ``in_progress`` /
 #: ``completed``, which are still read in responses.
 LIST_STATUS: Mapping[CallStatus, str] = {
-    CallStatus.QUEUED: "queued",
-    CallStatus.RINGING: "ringing",
-    CallStatus.ONGOING: "in-progress",
-    CallStatus.ENDED: "ended",
+    CallStatus.QUEUED: _wire.QUEUED,
+    CallStatus.RINGING: _wire.RINGING,
+    CallStatus.ONGOING: _wire.IN_PROGRESS_GUIDE,
+    CallStatus.ENDED: _wire.ENDED,
     # failed is left out: it also covers "cancelled", so the client filters failed itself.
 }
 

@@ -52,6 +52,7 @@ from callswitch.plugin import (
     list_filters,
     merge_options,
 )
+from callswitch_truedy import _wire
 from callswitch_truedy._mapping import LIST_STATUS, request_id, to_call, unwrap, web_call
 from callswitch_truedy._wire import IDEMPOTENCY_HEADER, MAX_PAGE_SIZE
 from callswitch_truedy._wire import UPDATE_SETTINGS as _CALL_SETTINGS
@@ -80,7 +81,7 @@ class TruedyAdapter(Adapter):
 
     # -- read -------------------------------------------------------------------------
     def get(self, call_id: str) -> Plan[Call]:
-        response = yield Request("GET", f"/calls/{call_id}", operation="calls.get")
+        response = yield Request("GET", _wire.CALL.format(call_id=call_id), operation="calls.get")
         data, _ = unwrap(response.json_object())
         return to_call(data)
 
@@ -90,7 +91,7 @@ class TruedyAdapter(Adapter):
         offset = cursor if isinstance(cursor, int) and not isinstance(cursor, bool) else 0
         size = max(1, min(MAX_PAGE_SIZE, page_size))
         params: dict[str, str | int] = {"limit": size, "offset": offset, **_filters(filters)}
-        request = Request("GET", "/calls", params=params, operation="calls.list")
+        request = Request("GET", _wire.CALLS, params=params, operation="calls.list")
         return self._list(request, offset, size)
 
     def _list(self, request: Request, offset: int, size: int) -> Plan[Page[Call]]:
@@ -142,7 +143,7 @@ class TruedyAdapter(Adapter):
             body["variables"] = dict(new.variables)
         request = Request(
             "POST",
-            "/calls",
+            _wire.CALLS,
             json=_merge(body, opts),
             headers={IDEMPOTENCY_HEADER: key},
             # Truedy de-duplicates on the key, so repeating this request cannot dial twice.
@@ -171,7 +172,7 @@ class TruedyAdapter(Adapter):
             body["variables"] = dict(new.variables)
         request = Request(
             "POST",
-            "/webrtc/call",
+            _wire.WEBRTC_CALL,
             json=merge_options(NAME, body, options),
             safety=Safety.UNSAFE,
             operation="calls.create_web",
@@ -196,7 +197,10 @@ class TruedyAdapter(Adapter):
         if settings:
             body["call_settings"] = settings
         request = Request(
-            "PATCH", f"/calls/{call_id}", json=_merge(body, options), operation="calls.update"
+            "PATCH",
+            _wire.CALL.format(call_id=call_id),
+            json=_merge(body, options),
+            operation="calls.update",
         )
         return self._update(request, applied)
 

@@ -30,7 +30,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from callswitch.emulators import CallNotFound, Emulator, JSONBodyError
-from callswitch_truedy import _emulator_webhooks
+from callswitch_truedy import _emulator_webhooks, _wire
 from callswitch_truedy._wire import (
     IDEMPOTENCY_HEADER,
     LIST_STATUSES,
@@ -40,7 +40,7 @@ from callswitch_truedy._wire import (
 
 __all__ = ["TruedyEmulator", "create_app"]
 
-PREFIX = "/api/public/v1"
+PREFIX = _wire.BASE_PATH
 _E164 = re.compile(r"\+[1-9][0-9]{1,14}\Z")
 _CREATE_FIELDS = frozenset(
     {"agent_id", "phone_number", "from_number", "variables", "call_settings"}
@@ -105,11 +105,11 @@ class TruedyEmulator(Emulator):
         routes: list[BaseRoute] = []
         for prefix in ("", PREFIX):
             routes += [
-                Route(prefix + "/calls", g(self._list), methods=["GET"]),
-                Route(prefix + "/calls", g(self._create), methods=["POST"]),
-                Route(prefix + "/calls/{call_id}", g(self._get), methods=["GET"]),
-                Route(prefix + "/calls/{call_id}", g(self._update), methods=["PATCH"]),
-                Route(prefix + "/webrtc/call", g(self._webrtc), methods=["POST"]),
+                Route(prefix + _wire.CALLS, g(self._list), methods=["GET"]),
+                Route(prefix + _wire.CALLS, g(self._create), methods=["POST"]),
+                Route(prefix + _wire.CALL, g(self._get), methods=["GET"]),
+                Route(prefix + _wire.CALL, g(self._update), methods=["PATCH"]),
+                Route(prefix + _wire.WEBRTC_CALL, g(self._webrtc), methods=["POST"]),
             ]
         return routes
 
@@ -151,20 +151,20 @@ class TruedyEmulator(Emulator):
         now = self.now()
         call["updated_at"] = _iso(now)
         if status == "queued":
-            call.update(status="queued", started_at=None, ended_at=None, duration_seconds=None)
+            call.update(status=_wire.QUEUED, started_at=None, ended_at=None, duration_seconds=None)
         elif status == "ongoing":
-            call["status"] = "in_progress"
+            call["status"] = _wire.IN_PROGRESS
             call["started_at"] = call.get("started_at") or _iso(now)
             if not call["transcript"]:
                 call["transcript"].append({"speaker": "agent", "text": _GREETING, "timestamp": 0.0})
         elif status in ("ended", "failed"):
-            if call["status"] in ("completed", "failed"):
+            if call["status"] in (_wire.COMPLETED, _wire.FAILED):
                 return
             call["ended_at"] = _iso(now)
             if status == "failed":
-                call["status"] = "failed"
+                call["status"] = _wire.FAILED
                 return
-            call["status"] = "completed"
+            call["status"] = _wire.COMPLETED
             started = call.get("started_at") or call["ended_at"]
             start_ts = datetime.fromisoformat(started.replace("Z", "+00:00")).timestamp()
             seconds = max(0, round(now - start_ts))
@@ -182,7 +182,7 @@ class TruedyEmulator(Emulator):
         now = _iso(self.now())
         return {
             "id": self.new_id("call_", 8),
-            "status": "queued",
+            "status": _wire.QUEUED,
             "direction": body.get("direction", "outbound"),
             "agent_id": body["agent_id"],
             "phone_number": body.get("phone_number"),

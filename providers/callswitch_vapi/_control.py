@@ -31,7 +31,7 @@ from callswitch.plugin import (
 )
 from callswitch_vapi._control_options import control_options
 from callswitch_vapi._mapping import PROVIDER
-from callswitch_vapi._wire import call_payload
+from callswitch_vapi._wire import CALL, call_payload
 from callswitch_vapi.capabilities import CONTROL_CONDITION
 
 __all__ = ["CONTROL_URL_CACHE_SIZE", "LiveControlMixin"]
@@ -227,7 +227,7 @@ class LiveControlMixin:
         url = self._control_urls.get(call_id)
         if url is not None:
             return url
-        response = yield Request("GET", f"/call/{call_id}", operation="calls.control")
+        response = yield Request("GET", CALL.format(call_id=call_id), operation="calls.control")
         payload = call_payload(response)
         url = self._remember_control_url(call_id, payload)
         if url is not None:

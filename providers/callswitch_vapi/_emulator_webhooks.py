@@ -13,6 +13,8 @@ import copy
 import time
 from typing import Any
 
+from callswitch_vapi._wire import ENDED, IN_PROGRESS
+
 __all__ = ["payloads"]
 
 _REPORT_FIELDS = ("endedReason", "startedAt", "endedAt", "cost", "costs", "artifact", "analysis")
@@ -29,13 +31,13 @@ def _message(kind: str, call: dict[str, Any], **fields: Any) -> tuple[str, dict[
 def payloads(call: dict[str, Any], before: str, after: str) -> list[tuple[str, dict[str, Any]]]:
     """``(type, body)`` pairs for ``call`` moving from ``before`` to ``after``."""
     record = copy.deepcopy(call)
-    if after == "in-progress":
-        return [_message("status-update", record, status="in-progress")]
-    if after != "ended":
+    if after == IN_PROGRESS:
+        return [_message("status-update", record, status=IN_PROGRESS)]
+    if after != ENDED:
         return []
     reason = record.get("endedReason")
     report = {name: record[name] for name in _REPORT_FIELDS if record.get(name) is not None}
     return [
-        _message("status-update", copy.deepcopy(record), status="ended", endedReason=reason),
+        _message("status-update", copy.deepcopy(record), status=ENDED, endedReason=reason),
         _message("end-of-call-report", record, **report),
     ]

@@ -31,6 +31,8 @@ from callswitch.plugin import (
     utterances,
     variables_to_strings,
 )
+from callswitch_vapi import _wire
+from callswitch_vapi._wire import PROVIDER as PROVIDER
 
 __all__ = [
     "INFERRED",
@@ -43,15 +45,14 @@ __all__ = [
     "with_number",
 ]
 
-PROVIDER = "vapi"
 
 _STATUS = {
-    "scheduled": CallStatus.QUEUED,
-    "queued": CallStatus.QUEUED,
-    "ringing": CallStatus.RINGING,
-    "in-progress": CallStatus.ONGOING,
-    "forwarding": CallStatus.ONGOING,
-    "ended": CallStatus.ENDED,
+    _wire.SCHEDULED: CallStatus.QUEUED,
+    _wire.QUEUED: CallStatus.QUEUED,
+    _wire.RINGING: CallStatus.RINGING,
+    _wire.IN_PROGRESS: CallStatus.ONGOING,
+    _wire.FORWARDING: CallStatus.ONGOING,
+    _wire.ENDED: CallStatus.ENDED,
     # "not-found" and "deletion-failed" say nothing about the call's life cycle.
 }
 
@@ -66,22 +67,22 @@ _TYPES = {
 # endedReason -> EndReason. Exact values first, then prefixes for the large families
 # (the SDK lists about 600 values, most of them "pipeline-error-*" and "call.*.error-*").
 _END_EXACT: dict[str, EndReason] = {
-    "customer-ended-call": EndReason.USER_HANGUP,
+    _wire.CUSTOMER_ENDED_CALL: EndReason.USER_HANGUP,
     "customer-ended-call-before-warm-transfer": EndReason.USER_HANGUP,
     "customer-ended-call-after-warm-transfer-attempt": EndReason.USER_HANGUP,
     "customer-ended-call-during-transfer": EndReason.USER_HANGUP,
     # The inbound caller gave up before the call connected: never connected, stopped by
     # the caller, as "cancelled" is everywhere [INF]; user_hangup means a connected call.
     "call.ringing.sip-inbound-caller-hungup-before-call-connect": EndReason.CANCELLED,
-    "assistant-ended-call": EndReason.AGENT_HANGUP,
+    _wire.ASSISTANT_ENDED_CALL: EndReason.AGENT_HANGUP,
     "assistant-said-end-call-phrase": EndReason.AGENT_HANGUP,
     "assistant-ended-call-with-hangup-task": EndReason.AGENT_HANGUP,
-    "assistant-ended-call-after-message-spoken": EndReason.AGENT_HANGUP,
-    "assistant-forwarded-call": EndReason.TRANSFERRED,
+    _wire.ASSISTANT_ENDED_CALL_AFTER_MESSAGE_SPOKEN: EndReason.AGENT_HANGUP,
+    _wire.ASSISTANT_FORWARDED_CALL: EndReason.TRANSFERRED,
     "call.ringing.hook-executed-transfer": EndReason.TRANSFERRED,
     "call.ending.hook-executed-transfer": EndReason.TRANSFERRED,
     "voicemail": EndReason.VOICEMAIL,
-    "customer-did-not-answer": EndReason.NO_ANSWER,
+    _wire.CUSTOMER_DID_NOT_ANSWER: EndReason.NO_ANSWER,
     "customer-busy": EndReason.BUSY,
     "exceeded-max-duration": EndReason.MAX_DURATION,
     "silence-timed-out": EndReason.INACTIVITY,
@@ -131,7 +132,7 @@ _END_PREFIXES: tuple[tuple[str, EndReason], ...] = (
 #: call is ``failed``, every other ended call ``ended``.
 _NEVER_CONNECTED_EXACT: frozenset[str] = frozenset(
     {
-        "customer-did-not-answer",
+        _wire.CUSTOMER_DID_NOT_ANSWER,
         "customer-busy",
         "twilio-failed-to-connect-call",
         "twilio-reported-customer-misdialed",

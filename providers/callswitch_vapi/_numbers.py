@@ -20,6 +20,7 @@ from typing import Any
 
 from callswitch.errors import InvalidRequestError, NotFoundError
 from callswitch.plugin import LruCache, Plan, Request
+from callswitch_vapi._wire import PHONE_NUMBER, PHONE_NUMBER_SEARCH
 
 __all__ = ["PHONE_ID_CACHE_SIZE", "PhoneNumbersMixin", "number_id_of"]
 
@@ -66,7 +67,7 @@ class PhoneNumbersMixin:
             return known
         response = yield Request(
             "GET",
-            "/v2/phone-number",
+            PHONE_NUMBER_SEARCH,
             params={"search": number, "limit": _SEARCH_LIMIT},
             operation="calls.create_phone",
         )
@@ -105,7 +106,9 @@ class PhoneNumbersMixin:
         if not _SAFE_ID.match(number_id) or number_id in {".", ".."}:
             return _ABSENT  # not an id we can put in a path; leave the number unknown
         try:
-            response = yield Request("GET", f"/phone-number/{number_id}", operation=operation)
+            response = yield Request(
+                "GET", PHONE_NUMBER.format(number_id=number_id), operation=operation
+            )
         except NotFoundError:
             self._phone_numbers.put(number_id, _ABSENT)
             return _ABSENT

@@ -1,5 +1,10 @@
-"""Reading Vapi's bare-array listings and call bodies (sans-IO helpers shared by the
-adapter's operations)."""
+"""Vapi wire facts that the adapter and the emulator both rely on, and reading Vapi's
+bare-array listings and call bodies (sans-IO helpers shared by the adapter's operations).
+
+Source: ``vapi-server-sdk`` 3.0.0 (``vapi/calls/raw_client.py``,
+``vapi/phone_numbers/raw_client.py``, ``vapi/types/call_status.py``,
+``vapi/types/call_ended_reason.py``).
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,67 @@ import attrs
 
 from callswitch.errors import ProviderError
 from callswitch.plugin import Plan, Request, Response, iso_to_datetime
-from callswitch_vapi._mapping import PROVIDER
 
-__all__ = ["Window", "bare_rows", "call_payload", "window_page"]
+__all__ = [
+    "ASSISTANT_ENDED_CALL",
+    "ASSISTANT_ENDED_CALL_AFTER_MESSAGE_SPOKEN",
+    "ASSISTANT_FORWARDED_CALL",
+    "CALL",
+    "CALLS",
+    "CUSTOMER_DID_NOT_ANSWER",
+    "CUSTOMER_ENDED_CALL",
+    "ENDED",
+    "FORWARDING",
+    "IN_PROGRESS",
+    "MAX_PAGE_SIZE",
+    "PHONE_NUMBER",
+    "PHONE_NUMBERS",
+    "PHONE_NUMBER_SEARCH",
+    "PROVIDER",
+    "QUEUED",
+    "RINGING",
+    "SCHEDULED",
+    "Window",
+    "bare_rows",
+    "call_payload",
+    "window_page",
+]
+
+PROVIDER = "vapi"
+
+# ------------------------------------------------------------------------- request paths
+# ``{call_id}`` / ``{number_id}`` are filled with ``format``.
+#: ``GET`` lists calls (a bare array), ``POST`` creates one.
+CALLS = "/call"
+#: ``GET`` reads, ``PATCH`` updates and ``DELETE`` deletes a call.
+CALL = "/call/{call_id}"
+#: ``GET`` lists the account's phone numbers (a bare array).
+PHONE_NUMBERS = "/phone-number"
+#: ``GET`` reads one phone number.
+PHONE_NUMBER = "/phone-number/{number_id}"
+#: ``GET`` searches phone numbers, paginated (``phone_number_controller_find_all_paginated``).
+PHONE_NUMBER_SEARCH = "/v2/phone-number"
+
+#: The largest ``limit`` the emulator accepts on a listing. The SDK only says the default
+#: is 100; the cap is the emulator's assumption [INF].
+MAX_PAGE_SIZE = 1000
+
+# ------------------------------------------------------------------------ status spellings
+# ``status`` of a call (``types/call_status.py``; not-found and deletion-failed say
+# nothing about the call's life cycle and are left out).
+SCHEDULED = "scheduled"
+QUEUED = "queued"
+RINGING = "ringing"
+IN_PROGRESS = "in-progress"
+FORWARDING = "forwarding"
+ENDED = "ended"
+
+# ``endedReason`` values the emulator writes (all in ``types/call_ended_reason.py``).
+CUSTOMER_ENDED_CALL = "customer-ended-call"
+CUSTOMER_DID_NOT_ANSWER = "customer-did-not-answer"
+ASSISTANT_ENDED_CALL = "assistant-ended-call"
+ASSISTANT_ENDED_CALL_AFTER_MESSAGE_SPOKEN = "assistant-ended-call-after-message-spoken"
+ASSISTANT_FORWARDED_CALL = "assistant-forwarded-call"
 
 
 @attrs.frozen

@@ -37,7 +37,7 @@ from callswitch.plugin import (
 from callswitch_vapi._control import CONTROL_URL_CACHE_SIZE, LiveControlMixin
 from callswitch_vapi._mapping import PROVIDER, to_call, with_number
 from callswitch_vapi._numbers import PHONE_ID_CACHE_SIZE, PhoneNumbersMixin
-from callswitch_vapi._wire import Window, call_payload, window_page
+from callswitch_vapi._wire import CALL, CALLS, Window, call_payload, window_page
 
 __all__ = ["CONTROL_URL_CACHE_SIZE", "PHONE_ID_CACHE_SIZE", "VapiAdapter"]
 
@@ -91,7 +91,7 @@ class VapiAdapter(LiveControlMixin, PhoneNumbersMixin, Adapter):
 
     # -- reading ------------------------------------------------------------------------
     def get(self, call_id: str) -> Plan[Call]:
-        response = yield Request("GET", f"/call/{call_id}", operation="calls.get")
+        response = yield Request("GET", CALL.format(call_id=call_id), operation="calls.get")
         payload = call_payload(response)
         self._remember_control_url(call_id, payload)
         numbers = yield from self._numbers_of([payload], "calls.get")
@@ -117,7 +117,7 @@ class VapiAdapter(LiveControlMixin, PhoneNumbersMixin, Adapter):
 
         window: Window | None = cursor
         while True:
-            fresh, window = yield from window_page("/call", params, page_size, window, "calls.list")
+            fresh, window = yield from window_page(CALLS, params, page_size, window, "calls.list")
             kept = [
                 (row, c)
                 for row, c in zip(fresh, map(to_call, fresh), strict=True)
@@ -171,7 +171,7 @@ class VapiAdapter(LiveControlMixin, PhoneNumbersMixin, Adapter):
         if new.from_number is not None and is_e164(new.from_number):
             body["phoneNumberId"] = yield from self._phone_number_id(new.from_number)
         response = yield Request(
-            "POST", "/call", json=body, safety=Safety.UNSAFE, operation="calls.create_phone"
+            "POST", CALLS, json=body, safety=Safety.UNSAFE, operation="calls.create_phone"
         )
         payload = call_payload(response)
         # The control URL is not cached from a create answer: its id was not asked for, so
@@ -189,14 +189,16 @@ class VapiAdapter(LiveControlMixin, PhoneNumbersMixin, Adapter):
             PROVIDER, update.set_fields(), self.capabilities, UPDATE_FIELDS
         )
         body = merge_options(PROVIDER, {"name": update.name}, options)
-        response = yield Request("PATCH", f"/call/{call_id}", json=body, operation="calls.update")
+        response = yield Request(
+            "PATCH", CALL.format(call_id=call_id), json=body, operation="calls.update"
+        )
         payload = call_payload(response)
         call = with_number(to_call(payload), self._known_number(payload))
         return UpdateResult(call=call, applied=applied)
 
     def delete(self, call_id: str) -> Plan[None]:
         # The SDK sends an empty JSON object (bulk "ids" omitted); so do we.
-        yield Request("DELETE", f"/call/{call_id}", json={}, operation="calls.delete")
+        yield Request("DELETE", CALL.format(call_id=call_id), json={}, operation="calls.delete")
         self._control_urls.pop(call_id)
 
     # -- errors -------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from callswitch.emulators import CallNotFound, Emulator, JSONBodyError
-from callswitch_vapi import _emulator_webhooks
+from callswitch_vapi import _emulator_webhooks, _wire
 from callswitch_vapi._emulator_control import ControlMessageError, check_control, needs_control_auth
 
 __all__ = ["VapiEmulator", "create_app"]
@@ -136,14 +136,14 @@ class VapiEmulator(Emulator):
     def routes(self) -> list[BaseRoute]:
         g = self._guard
         return [
-            Route("/call", g(self._list), methods=["GET"]),
-            Route("/call", g(self._create), methods=["POST"]),
-            Route("/call/{call_id}", g(self._get), methods=["GET"]),
-            Route("/call/{call_id}", g(self._update), methods=["PATCH"]),
-            Route("/call/{call_id}", g(self._delete), methods=["DELETE"]),
-            Route("/phone-number", g(self._phone_list), methods=["GET"]),
-            Route("/phone-number/{number_id}", g(self._phone_get), methods=["GET"]),
-            Route("/v2/phone-number", g(self._phone_search), methods=["GET"]),
+            Route(_wire.CALLS, g(self._list), methods=["GET"]),
+            Route(_wire.CALLS, g(self._create), methods=["POST"]),
+            Route(_wire.CALL, g(self._get), methods=["GET"]),
+            Route(_wire.CALL, g(self._update), methods=["PATCH"]),
+            Route(_wire.CALL, g(self._delete), methods=["DELETE"]),
+            Route(_wire.PHONE_NUMBERS, g(self._phone_list), methods=["GET"]),
+            Route(_wire.PHONE_NUMBER, g(self._phone_get), methods=["GET"]),
+            Route(_wire.PHONE_NUMBER_SEARCH, g(self._phone_search), methods=["GET"]),
             Route("/live/{call_id}/control", g(self._control), methods=["POST"]),
         ]
 
@@ -189,26 +189,26 @@ class VapiEmulator(Emulator):
         now = self.now()
         call["updatedAt"] = _iso(now)
         if status == "queued":
-            call["status"] = "queued"
+            call["status"] = _wire.QUEUED
             for key in ("startedAt", "endedAt", "endedReason"):
                 call.pop(key, None)
         elif status == "ongoing":
-            call["status"] = "in-progress"
+            call["status"] = _wire.IN_PROGRESS
             call.setdefault("startedAt", _iso(now))
             if not call["artifact"]["messages"]:
                 self._message(call, "bot", _GREETING)
         elif status in ("ended", "failed"):
-            if call["status"] == "ended":
+            if call["status"] == _wire.ENDED:
                 return
             if status == "failed":
                 # Vapi has no failed status: an unanswered call ends with this reason.
-                call.setdefault("endedReason", "customer-did-not-answer")
+                call.setdefault("endedReason", _wire.CUSTOMER_DID_NOT_ANSWER)
             else:
-                call.setdefault("endedReason", "customer-ended-call")
+                call.setdefault("endedReason", _wire.CUSTOMER_ENDED_CALL)
                 if not any(m["role"] == "user" for m in call["artifact"]["messages"]):
                     self._message(call, "user", _REPLY)
                 self._finish(call, now)
-            call["status"] = "ended"
+            call["status"] = _wire.ENDED
             call["endedAt"] = _iso(now)
 
     # -- records ------------------------------------------------------------------------
@@ -220,7 +220,7 @@ class VapiEmulator(Emulator):
             "orgId": self.org_id,
             # ASSUMPTION: POST /call without a customer makes a web call.
             "type": "outboundPhoneCall" if phone else "webCall",
-            "status": "queued",
+            "status": _wire.QUEUED,
             "createdAt": _iso(now),
             "updatedAt": _iso(now),
             "cost": 0,
@@ -277,7 +277,7 @@ class VapiEmulator(Emulator):
 
     def _view(self, call: Mapping[str, Any], request: Request) -> dict[str, Any]:
         out = dict(call)
-        if call["status"] != "ended":
+        if call["status"] != _wire.ENDED:
             base = str(request.base_url).rstrip("/")
             ws = "wss" if base.startswith("https") else "ws"
             host = base.split("://", 1)[1]
@@ -324,8 +324,8 @@ class VapiEmulator(Emulator):
                 limit = int(float(params["limit"]))
             except ValueError:
                 raise _HttpError(400, ["limit must be a number"]) from None
-            if not 0 <= limit <= 1000:
-                raise _HttpError(400, ["limit must not be greater than 1000"])
+            if not 0 <= limit <= _wire.MAX_PAGE_SIZE:
+                raise _HttpError(400, [f"limit must not be greater than {_wire.MAX_PAGE_SIZE}"])
         checks = []
         for name, (field, op) in _TIME_FILTERS.items():
             if name in params:
@@ -461,7 +461,7 @@ class VapiEmulator(Emulator):
             given = request.headers.get("authorization", "")
             if needs_control_auth(call) and given != f"Bearer {self.public_key}":
                 raise _HttpError(401, "Unauthorized")
-            if call["status"] != "in-progress":
+            if call["status"] != _wire.IN_PROGRESS:
                 raise _HttpError(400, [f"Call is not in progress (status {call['status']})"])
             self.live_messages[call["id"]].append(message)
             kind = message["type"]
@@ -473,14 +473,14 @@ class VapiEmulator(Emulator):
             elif kind == "say":
                 self._message(call, "bot", message["content"])
                 if message.get("endCallAfterSpoken"):
-                    call["endedReason"] = "assistant-ended-call-after-message-spoken"
+                    call["endedReason"] = _wire.ASSISTANT_ENDED_CALL_AFTER_MESSAGE_SPOKEN
                     self.apply_status(call, "ended")
             elif kind == "end-call":
-                call["endedReason"] = "assistant-ended-call"
+                call["endedReason"] = _wire.ASSISTANT_ENDED_CALL
                 self.apply_status(call, "ended")
             elif kind == "transfer":
                 call["destination"] = message["destination"]
-                call["endedReason"] = "assistant-forwarded-call"
+                call["endedReason"] = _wire.ASSISTANT_FORWARDED_CALL
                 self.apply_status(call, "ended")
             return JSONResponse({})
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os as _os
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import httpx
 
 from callswitch import config as _config
@@ -106,6 +107,7 @@ def _resolve(
     allow_insecure_http: bool = False,
     agent_id: str | None = None,
     from_number: str | None = None,
+    max_response_bytes: int | None = None,
 ) -> tuple[ProviderSpec, Settings]:
     """The provider's spec and the client settings, from arguments, environment and file."""
     if _os.environ.get("CALLSWITCH_OTEL", "").lower() in ("1", "true", "yes", "on"):
@@ -129,6 +131,11 @@ def _resolve(
         from_number=from_number,
         env_prefix=spec.env_prefix,
     )
+    if max_response_bytes is not None:
+        from callswitch._body import check_max_response_bytes
+
+        cap = check_max_response_bytes(max_response_bytes)
+        settings = attrs.evolve(settings, max_response_bytes=cap)
     return spec, settings
 
 
@@ -145,6 +152,7 @@ def connect(
     allow_insecure_http: bool = False,
     agent_id: str | None = None,
     from_number: str | None = None,
+    max_response_bytes: int | None = None,
 ) -> Client:
     """A synchronous client for ``provider``.
 
@@ -153,7 +161,9 @@ def connect(
     from ``callswitch.toml``. ``on_unsupported`` is ``"error"`` (default: refuse a request
     that needs a missing capability) or ``"drop"`` (send the rest, report the dropped
     part). ``http_client`` is your own ``httpx.Client`` (proxies, transports, limits);
-    callswitch does not close it.
+    callswitch does not close it, and never lets it follow a redirect.
+    ``max_response_bytes`` caps a success answer's decoded body (default 64 MiB); a larger
+    answer is a ProviderError. ``timeout`` bounds each whole attempt, body included.
 
     ``control_hosts`` names hosts (with their subdomains) that URLs in vendor answers, such
     as Vapi's control URLs, may point at besides the vendor's own domains and
@@ -177,6 +187,7 @@ def connect(
         allow_insecure_http,
         agent_id,
         from_number,
+        max_response_bytes,
     )
     return Client.from_spec(spec, settings, http_client)
 
@@ -194,6 +205,7 @@ def connect_async(
     allow_insecure_http: bool = False,
     agent_id: str | None = None,
     from_number: str | None = None,
+    max_response_bytes: int | None = None,
 ) -> AsyncClient:
     """Like :func:`connect`, for asyncio: the same surface, awaitable."""
     api_key = _config.as_secret(api_key)  # no frame holds the plain key from here on
@@ -208,6 +220,7 @@ def connect_async(
         allow_insecure_http,
         agent_id,
         from_number,
+        max_response_bytes,
     )
     return AsyncClient.from_spec(spec, settings, http_client)
 

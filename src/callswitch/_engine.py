@@ -18,13 +18,30 @@ import attrs
 import httpx
 
 from callswitch import _observe
+from callswitch._body import (
+    ACCEPT_ENCODING,
+    _BodyReader,
+    _BodyTooLarge,
+    check_max_response_bytes,
+)
+from callswitch._faults import (
+    _Closed,
+    _Failure,
+    classify,
+    describe,
+    redirect_error,
+    scrub_error,
+    too_large,
+    unreadable_answer,
+    unreadable_error,
+)
 from callswitch._redact import (
     _as_httpx_logs,
     _hide_credential_url,
     _redact_url,
     _sending_secret_url,
 )
-from callswitch._retry import RetryPolicy, never_sent, requested_wait
+from callswitch._retry import RetryPolicy, never_sent, wait_asked
 from callswitch._urls import refuse_untrusted_url
 from callswitch._version import __version__
 from callswitch.capabilities import Capabilities
@@ -32,6 +49,7 @@ from callswitch.config import Settings, Timeouts
 from callswitch.errors import (
     CallswitchError,
     ConfigurationError,
+    NotFoundError,
     OutcomeUnknownError,
     ProviderError,
     TransportError,
@@ -44,11 +62,13 @@ _httpx_logger = logging.getLogger("httpx")
 
 T = TypeVar("T")
 
+__all__ = ["Reply", "Step", "_Closed", "_Engine", "_Failure", "_Send"]
+
 
 class _Send:
     """A step of :meth:`_Engine.drive`: send this request (the same one on every attempt)."""
 
-    __slots__ = ("headers", "json", "method", "params", "timeout", "url")
+    __slots__ = ("budget", "headers", "json", "method", "params", "timeout", "url")
 
     def __init__(
         self,
@@ -65,14 +85,17 @@ class _Send:
         self.params = params
         self.headers = headers
         self.timeout = timeout
+        #: Seconds this attempt may take in all (connect, send, the whole body): the
+        #: timeout, or less when the operation's retry deadline is nearer.
+        self.budget: float = timeout.read if timeout.read is not None else 30.0
 
 
 #: What :meth:`_Engine.drive` yields: a request to send, or seconds to wait.
 Step: TypeAlias = _Send | float
 #: What the driver sends back: the response (converted at once, so httpx's response, which
-#: holds a reference cycle, is garbage before the plan parses the body), or the transport
-#: error httpx raised (for a send); None (after a wait).
-Reply: TypeAlias = Response | httpx.TransportError | None
+#: holds a reference cycle, is garbage before the plan parses the body), or the failure
+#: (any exception from building, sending or reading, with whether it left); None (a wait).
+Reply: TypeAlias = Response | _Failure | None
 
 
 class _Engine:
@@ -84,8 +107,10 @@ class _Engine:
         self.adapter: Adapter = spec.load_adapter()(spec.capabilities)
         self.capabilities: Capabilities = spec.capabilities
         self.retry = RetryPolicy(max_retries=settings.max_retries)
-        base = {"User-Agent": f"callswitch/{__version__}"}
+        base = {"User-Agent": f"callswitch/{__version__}", "Accept-Encoding": ACCEPT_ENCODING}
         auth = self.adapter.auth_headers(settings.api_key.get_secret_value())
+        #: The most a success body may hold, decoded.
+        self.max_response_bytes = check_max_response_bytes(settings.max_response_bytes)
         # Built once, as httpx.Headers: httpx copies the headers it is given (so requests
         # can share these), and copies a Headers without validating and encoding each
         # name and value again, as it does for a dict on every request.
@@ -113,6 +138,8 @@ class _Engine:
         ``chosen=False`` (the user set no timeout): each request gets its operation's
         default where the adapter declares one (:meth:`timeout_of`), else ``timeout``.
         """
+        started = retry.clock()  # the retry deadline bounds the whole operation
+        request = first
         watch: _observe._Operation | None = None  # set when a plugin observes (rarely)
         try:
             request = next(plan) if first is None else first
@@ -120,20 +147,31 @@ class _Engine:
                 watch = _observe._Operation(self.spec.name, request.operation)
             while True:
                 attempt_timeout = timeout if chosen else self.timeout_of(request, timeout)
-                attempts = self._attempts(request, retry, attempt_timeout)
+                attempts = self._attempts(request, retry, attempt_timeout, started)
                 if watch is not None:
                     attempts = watch.watch(request.method, self.shown_url(request), attempts)
                 outcome = yield from attempts
-                if isinstance(outcome, Response):
-                    request = plan.send(outcome)
-                else:
-                    request = plan.throw(outcome)
+                try:
+                    if isinstance(outcome, Response):
+                        request = plan.send(outcome)
+                    else:
+                        request = plan.throw(outcome)
+                except (StopIteration, CallswitchError):
+                    raise
+                except Exception as exc:
+                    # Hostile structure the adapter could not read (nesting too deep for
+                    # the parser, a date out of range): the vendor's answer is at fault.
+                    status = outcome.status_code if isinstance(outcome, Response) else None
+                    error = self.with_key(request, unreadable_answer(self.spec.name, status, exc))
+                    raise error from None
         except StopIteration as stop:
             result: T = stop.value
             if watch is not None:
                 watch.finished(result)
             return result
         except BaseException as exc:
+            if isinstance(exc, CallswitchError):
+                scrub_error(exc, self._hidden(request))
             if watch is not None:
                 watch.failed(exc)
             raise
@@ -141,7 +179,7 @@ class _Engine:
             plan.close()
 
     def _attempts(
-        self, request: Request, retry: RetryPolicy, timeout: httpx.Timeout
+        self, request: Request, retry: RetryPolicy, timeout: httpx.Timeout, first: float
     ) -> Generator[Step, Reply, Response | CallswitchError]:
         """Send one request until it succeeds or the policy stops: the success response,
         or the error to throw into the plan."""
@@ -171,10 +209,26 @@ class _Engine:
         if secret is not None:
             _httpx_logger.addFilter(_hide_credential_url)  # added once; a no-op after
         clock = retry.clock
-        first = started = clock()
+        started = clock()
+        total = send.budget
         attempt = 0
+        ambiguous = False  # an earlier attempt may have reached the vendor
+        # Whether an earlier attempt of a keyed request may have been applied (sent with no
+        # answer, or answered 5xx/408). A later "nothing done" answer (429, a refused
+        # connection) does not undo that: the call may exist, so it must not look refused.
+        maybe_applied = False
+        keyed = request.idempotency_key is not None
         while True:
             attempt += 1
+            # The operation ends by the retry deadline, or after one whole attempt when its
+            # timeout is longer (an operation that declares a long timeout, like a listing,
+            # gets it once). A retry is only started with time left; at least a moment.
+            remaining = max(retry.deadline, total) - (clock() - first)
+            if remaining >= total - 0.01:  # the whole timeout, as configured
+                send.budget, send.timeout = total, timeout
+            else:
+                send.budget = max(0.05, remaining)
+                send.timeout = _attempt_timeout(timeout, send.budget)
             if secret is not None:
                 _sending_secret_url.set(secret)
             try:
@@ -182,28 +236,52 @@ class _Engine:
             finally:
                 if secret is not None:
                     _sending_secret_url.set(None)
-            if isinstance(reply, httpx.TransportError):
-                self.log(request, type(reply).__name__, started, attempt, clock)
-                wait = retry.after_exception(reply, request.safety, attempt, clock() - first)
+            if isinstance(reply, _Failure):
+                self.log(request, type(reply.error).__name__, started, attempt, clock)
+                if isinstance(reply.error, _BodyTooLarge):
+                    what = f"{request.method} {self.shown_url(request)}"
+                    return self.with_key(request, too_large(self.spec.name, reply.error, what))
+                sent, retryable = classify(reply)
+                ambiguous = ambiguous or sent
+                wait = None
+                if retryable:
+                    wait = retry.after_exception(
+                        reply.error, request.safety, attempt, clock() - first, sent
+                    )
                 if wait is None:
-                    return self.transport_error(request, reply)
+                    if maybe_applied and not sent:
+                        return self.maybe_applied(request, type(reply.error).__name__)
+                    return self.transport_error(request, reply.error, sent)
+                maybe_applied = maybe_applied or (keyed and sent)
             else:
                 assert reply is not None, "a send step is answered with a response"
                 self.log(request, reply.status_code, started, attempt, clock)
+                if 300 <= reply.status_code < 400:
+                    what = f"{request.method} {self.shown_url(request)}"
+                    location = reply.headers.get("location")
+                    error = redirect_error(self.spec.name, reply.status_code, location, what)
+                    return self.with_key(request, error)
                 if not reply.is_error:
                     return reply
                 # The mapped error, built once per error response: its retry_after is what
                 # a 429/503 waits, and it is what the plan gets if this was the last try.
-                error = self.adapter.error_for(reply)
+                error = self._error_for(reply)
+                if ambiguous and request.method == "DELETE" and isinstance(error, NotFoundError):
+                    # The lost first answer was the delete working: gone is what was asked.
+                    return Response(status_code=204, provider=self.spec.name)
                 wait = retry.after_status(
                     reply.status_code,
                     request.safety,
                     attempt,
-                    _retry_after(error, reply),
+                    wait_asked(error, reply),
                     clock() - first,
                 )
+                unclear = reply.status_code >= 500 or reply.status_code == 408
                 if wait is None:
+                    if maybe_applied and not unclear:
+                        return self.maybe_applied(request, f"HTTP {reply.status_code}")
                     return self.with_key(request, error)
+                maybe_applied = maybe_applied or (keyed and unclear)
             yield wait
             started = clock()
 
@@ -248,14 +326,46 @@ class _Engine:
             cached = self._operation_timeouts[key] = httpx.Timeout(seconds, connect=default.connect)
         return cached
 
-    def to_response(self, resp: httpx.Response) -> Response:
+    def read(self, resp: httpx.Response, deadline: float) -> _BodyReader:
+        """What collects ``resp``'s body, within the size cap and ``deadline``
+        (``time.monotonic`` seconds). An answer already in memory (from a mock transport,
+        which httpx reads and decodes as it is made) is taken as it is."""
+        in_memory = resp.is_stream_consumed
+        reader = _BodyReader(
+            encoding="" if in_memory else resp.headers.get("content-encoding", ""),
+            cap=self.max_response_bytes,
+            is_error=resp.status_code >= 400,
+            deadline=deadline,
+        )
+        if in_memory:
+            reader.feed(resp.content)
+        return reader
+
+    def to_response(self, resp: httpx.Response, content: bytes | None = None) -> Response:
+        """``resp`` as a :class:`Response`; ``content`` is its body as read (default: the
+        body httpx holds, for a response already read)."""
         return Response(
             status_code=resp.status_code,
             # httpx already lower-cases the names items() returns.
             headers=dict(resp.headers.items()),
-            content=resp.content,
+            content=resp.content if content is None else content,
             provider=self.spec.name,
         )
+
+    def _error_for(self, reply: Response) -> ProviderError:
+        """The adapter's error for an error answer; one whose body it cannot read (JSON
+        nested too deep, say) is still the error its status says, so retries go on."""
+        try:
+            return self.adapter.error_for(reply)
+        except Exception:
+            return unreadable_error(self.spec.name, reply.status_code, reply.text)
+
+    def _hidden(self, request: Request | None) -> tuple[str, ...]:
+        """What no error may show: the API key, and the credential URL being sent."""
+        hide = [self.settings.api_key.get_secret_value()]
+        if request is not None and request.is_absolute:
+            hide.append(request.path)
+        return tuple(h for h in hide if len(h) >= 6)
 
     def log(
         self,
@@ -311,13 +421,34 @@ class _Engine:
                 changes[name] = value
         return attrs.evolve(base, **changes) if changes else base
 
-    def transport_error(self, request: Request, exc: Exception) -> TransportError:
+    def maybe_applied(self, request: Request, last: str) -> OutcomeUnknownError:
+        """The error for a keyed create whose earlier attempt may have been applied and
+        whose last attempt answered ``last`` (which alone would say nothing was done)."""
+        url = self.shown_url(request)
+        return OutcomeUnknownError(
+            f"{self.spec.name}: {request.method} {url} may have been applied by an earlier "
+            f"attempt (its answer was lost or a server error); the last retry got {last}. "
+            "Retry with the same key: "
+            f"provider_options={{{self.spec.name!r}: {{'idempotency_key': "
+            "error.idempotency_key}}",
+            method=request.method,
+            url=url,
+            json=request.json,
+            idempotency_key=request.idempotency_key,
+        )
+
+    def transport_error(
+        self, request: Request, exc: Exception, sent: bool | None = None
+    ) -> TransportError:
         url = self.shown_url(request)
         what = f"{request.method} {url}"
-        ambiguous = not never_sent(exc)
+        ambiguous = not never_sent(exc) if sent is None else sent
+        detail = describe(exc, (*self._hidden(request), self.url_for(request)))
+        if isinstance(exc, _Closed) and not ambiguous:
+            return TransportError(f"{self.spec.name}: {what} was not sent: {detail}", sent=False)
         if ambiguous and request.safety is Safety.UNSAFE:
             return OutcomeUnknownError(
-                f"{self.spec.name}: {what} failed after it was sent ({type(exc).__name__}); "
+                f"{self.spec.name}: {what} failed after it was sent ({detail}); "
                 "it may or may not have been applied, so callswitch did not retry it. "
                 "Check the call's state before trying again",
                 method=request.method,
@@ -328,7 +459,7 @@ class _Engine:
             # Retried with its key and still ambiguous: the call may exist. Hand the key
             # back so a later retry reuses it instead of dialling with a new one.
             return OutcomeUnknownError(
-                f"{self.spec.name}: {what} failed after it was sent ({type(exc).__name__}), "
+                f"{self.spec.name}: {what} failed after it was sent ({detail}), "
                 "also on retries; it may have been applied. Retry with the same key: "
                 f"provider_options={{{self.spec.name!r}: {{'idempotency_key': "
                 "error.idempotency_key}}",
@@ -338,16 +469,23 @@ class _Engine:
                 idempotency_key=request.idempotency_key,
             )
         return TransportError(
-            f"{self.spec.name}: {what} failed: {type(exc).__name__}: {exc}. "
-            "Check the network and base_url"
+            f"{self.spec.name}: {what} failed: {detail}. Check the network and base_url",
+            sent=ambiguous,
         )
 
 
-def _retry_after(error: ProviderError, response: Response) -> float | None:
-    """Seconds the vendor asked to wait: from the body (what the adapter read, such as a
-    reset time) or the Retry-After headers. Read for 429 and 503 only."""
-    if response.status_code not in (429, 503):
-        return None
-    # A RateLimitError already holds what requested_wait gave the adapter; other statuses
-    # (503) have only the headers.
-    return getattr(error, "retry_after", None) or requested_wait(response.headers)
+def _attempt_timeout(timeout: httpx.Timeout, budget: float) -> httpx.Timeout:
+    """httpx's per-step timeouts for one attempt, none longer than the attempt's budget."""
+
+    def cap(value: float | None) -> float:
+        return budget if value is None else min(value, budget)
+
+    return httpx.Timeout(
+        connect=cap(timeout.connect),
+        read=cap(timeout.read),
+        write=cap(timeout.write),
+        # Waiting for a pooled connection is queueing in this process, not work with the
+        # vendor: it stays unbounded (see Engine.timeout_for), and the attempt's clock
+        # starts once a connection is assigned (client.AttemptClock).
+        pool=None if timeout.pool is None else min(timeout.pool, budget),
+    )

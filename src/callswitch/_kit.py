@@ -172,7 +172,10 @@ def iso_to_datetime(value: Any) -> datetime | None:
         return when
     if when.tzinfo is None or when.utcoffset() is None:
         return when.replace(tzinfo=UTC)
-    return when.astimezone(UTC)
+    try:
+        return when.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+14:00: before year 1 in UTC
+        return None
 
 
 def epoch_to_datetime(value: Any, *, unit: Literal["s", "ms"]) -> datetime | None:
@@ -328,7 +331,12 @@ def _aware(value: Any, name: str) -> datetime:
             f"{name} must be timezone-aware, e.g. datetime(..., tzinfo=UTC) or an ISO 8601 "
             f"string with an offset; got {value!r}"
         )
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise InvalidRequestError(
+            f"{name} is outside the range of dates in UTC (years 1 to 9999); got {value!r}"
+        ) from None
 
 
 def list_filters(filters: Mapping[str, Any]) -> ListFilters:

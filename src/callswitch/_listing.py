@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from callswitch._kit import ListFilters
-from callswitch.errors import InvalidRequestError
+from callswitch.errors import InvalidRequestError, ProviderError
 from callswitch.http import Page, Plan, Request
 from callswitch.models import Call
 
@@ -29,7 +29,9 @@ class _Listing:
         "_check",
         "_engine",
         "_filters",
+        "_pages",
         "_remaining",
+        "_seen_cursors",
         "_size",
         "first",
         "page",
@@ -56,6 +58,11 @@ class _Listing:
         self._check = check
         self._size = min(size, limit) if limit and not client_side else size
         self._remaining = limit
+        # What the listing has been handed so far, to notice a vendor that goes round in
+        # circles: each cursor (opaque: compared by its repr when it does not hash)
+        # and each page (as the ids it held).
+        self._seen_cursors: set[Any] = set()
+        self._pages: set[tuple[str, ...]] = set()
         self.plan: Plan[Page[Call]] | None = None
         self.first: Request | None = None
         self.page: Page[Call] | None = None
@@ -77,6 +84,7 @@ class _Listing:
 
     def take(self, page: Page[Call]) -> tuple[tuple[Call, ...], Plan[Page[Call]] | None]:
         """The calls of ``page`` to hand out, and the plan for the next page (None: done)."""
+        self._check_progress(page)
         calls = page.items
         if self._check is not None:
             calls = tuple(call for call in calls if matches(call, self._check))
@@ -88,6 +96,33 @@ class _Listing:
         if page.next_cursor is None or not page.items:
             return calls, None
         return calls, self._next_plan(page.next_cursor)
+
+    def _check_progress(self, page: Page[Call]) -> None:
+        """Refuse a page that repeats an earlier page or cursor: such a vendor would
+        otherwise be listed forever."""
+        provider = self._engine.spec.name
+        ids = tuple(call.id for call in page.items)
+        if ids and ids in self._pages:
+            raise ProviderError(
+                f"the vendor answered a listing with a page it had already sent ({len(ids)} "
+                f"calls, starting with {ids[0][:80]!r}); stopped, since the listing would "
+                "never end",
+                provider=provider,
+            )
+        self._pages.add(ids)
+        if page.next_cursor is not None:
+            cursor: Any = page.next_cursor
+            try:
+                hash(cursor)
+            except TypeError:  # an unhashable cursor (a dict, say) is compared by its repr
+                cursor = repr(cursor)
+            if cursor in self._seen_cursors:
+                raise ProviderError(
+                    "the vendor answered a listing with a next-page cursor it had already "
+                    "sent; stopped, since the listing would never end",
+                    provider=provider,
+                )
+            self._seen_cursors.add(cursor)
 
 
 def matches(call: Call, check: ListFilters) -> bool:

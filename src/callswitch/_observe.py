@@ -15,8 +15,7 @@ from collections.abc import Generator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
-
+from callswitch._faults import _Failure
 from callswitch.errors import OutcomeUnknownError
 from callswitch.hookspecs import OBSERVER_HOOKS, Outcome
 
@@ -196,8 +195,8 @@ class _Operation:
                 started = time.perf_counter()
                 open_ = True
                 reply = yield step
-                if isinstance(reply, httpx.TransportError):
-                    status, error_type = None, type(reply).__name__
+                if isinstance(reply, _Failure):
+                    status, error_type = None, type(reply.error).__name__
                 else:
                     status = getattr(reply, "status_code", None)
                     error_type = str(status) if status is not None and status >= 400 else None

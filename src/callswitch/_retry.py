@@ -28,9 +28,16 @@ from collections.abc import Callable, Mapping
 import attrs
 import httpx
 
-from callswitch.http import Safety
+from callswitch.http import Response, Safety
 
-__all__ = ["RETRY_STATUSES", "RetryPolicy", "never_sent", "parse_retry_after", "requested_wait"]
+__all__ = [
+    "RETRY_STATUSES",
+    "RetryPolicy",
+    "never_sent",
+    "parse_retry_after",
+    "requested_wait",
+    "wait_asked",
+]
 
 #: Statuses an idempotent request is retried on.
 RETRY_STATUSES = frozenset({408, 429, 502, 503, 504})
@@ -129,12 +136,31 @@ class RetryPolicy:
         return wait if elapsed + wait <= self.deadline else None
 
     def after_exception(
-        self, exc: Exception, safety: Safety, retry_number: int, elapsed: float
+        self,
+        exc: Exception,
+        safety: Safety,
+        retry_number: int,
+        elapsed: float,
+        sent: bool | None = None,
     ) -> float | None:
-        """Seconds to wait before retrying after a transport failure, or None to stop."""
+        """Seconds to wait before retrying after a transport failure, or None to stop.
+
+        ``sent`` is whether the request may have reached the vendor, when the caller
+        knows better than the exception's type says (None: judge by the type)."""
         if retry_number > self.max_retries:
             return None
-        if safety is Safety.UNSAFE and not never_sent(exc):
+        may_have_arrived = not never_sent(exc) if sent is None else sent
+        if safety is Safety.UNSAFE and may_have_arrived:
             return None
         wait = self.backoff(retry_number)
         return wait if elapsed + wait <= self.deadline else None
+
+
+def wait_asked(error: Exception, response: Response) -> float | None:
+    """Seconds the vendor asked to wait: from the body (what the adapter read, such as a
+    reset time) or the Retry-After headers. Read for 429 and 503 only."""
+    if response.status_code not in (429, 503):
+        return None
+    # A RateLimitError already holds what requested_wait gave the adapter; other statuses
+    # (503) have only the headers.
+    return getattr(error, "retry_after", None) or requested_wait(response.headers)

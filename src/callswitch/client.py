@@ -17,7 +17,10 @@ from typing import Generic, TypeVar
 
 import httpx
 
-from callswitch._engine import Reply, _Engine, _Send
+from callswitch._attempt_clock import AttemptClock
+from callswitch._body import _AttemptTimeout
+from callswitch._engine import Reply, _Closed, _Engine, _Failure, _Send
+from callswitch._faults import BUILD_ERRORS, SEND_ERRORS
 from callswitch._retry import RetryPolicy
 from callswitch._tls import _shared_ssl_context
 from callswitch._wait import sleep_async
@@ -86,13 +89,33 @@ class _BaseClient(Generic[HttpT]):
                 http = self._http_client
                 if http is None:
                     if self._closed:
-                        # What httpx says for a closed client, rather than a new pool that
-                        # nothing would close.
-                        raise RuntimeError(
-                            "this callswitch client is closed; make a new one to send"
-                        )
+                        # Refused, rather than a new pool that nothing would close.
+                        raise _Closed("this callswitch client is closed; make a new one to send")
                     http = self._http_client = self._new_http()
         return http
+
+    def _is_closed(self) -> bool:
+        return self._closed or (self._parent is not None and self._parent._is_closed())
+
+    def _failed(self, exc: Exception, sent: bool | None) -> _Failure:
+        """A failed send, as the engine reads it; any failure of a closed client is that."""
+        if self._is_closed() and not isinstance(exc, _Closed):
+            exc = _Closed("the callswitch client was closed while this request was in flight")
+        return _Failure(exc, sent)
+
+    def _build(
+        self, http: httpx.Client | httpx.AsyncClient, step: _Send, clock: AttemptClock
+    ) -> httpx.Request:
+        request = http.build_request(
+            step.method,
+            step.url,
+            json=step.json,
+            params=step.params,
+            headers=step.headers,
+            timeout=step.timeout,
+        )
+        request.extensions["trace"] = clock.trace_async if clock.is_async else clock.trace
+        return request
 
     def _options(
         self,
@@ -197,25 +220,12 @@ class Client(_BaseClient[httpx.Client]):
         steps = self._engine.drive(
             plan, first, self._retry, self._timeout, chosen=self._chosen_timeouts is not None
         )
-        to_response = self._engine.to_response
         reply: Reply = None
         try:
             while True:
                 step = steps.send(reply)
                 if isinstance(step, _Send):
-                    try:
-                        reply = to_response(
-                            self._http.request(
-                                step.method,
-                                step.url,
-                                json=step.json,
-                                params=step.params,
-                                headers=step.headers,
-                                timeout=step.timeout,
-                            )
-                        )
-                    except httpx.TransportError as exc:
-                        reply = exc
+                    reply = self._send(step)
                 else:
                     (self._retry.sleep or time.sleep)(step)
                     reply = None
@@ -225,6 +235,34 @@ class Client(_BaseClient[httpx.Client]):
         except BaseException:
             steps.close()  # the plan is closed too (its finally blocks run)
             raise
+
+    def _send(self, step: _Send) -> Reply:
+        """One attempt: the whole answer within ``step.budget`` seconds, or the failure.
+        Redirects are never followed (not even by a caller's client), and the body is read
+        as a stream within the size cap, checking the time at every chunk."""
+        clock = AttemptClock(step.budget)
+        try:
+            http = self._http
+            request = self._build(http, step, clock)
+        except BUILD_ERRORS as exc:  # a closed client, a URL or header httpx cannot send
+            return self._failed(exc, sent=False)
+        try:
+            response = http.send(request, stream=True, follow_redirects=False)
+        except SEND_ERRORS as exc:
+            return self._failed(exc, sent=None)
+        try:
+            reader = self._engine.read(response, clock.deadline())
+            if not response.is_stream_consumed:
+                for raw in response.iter_raw():
+                    reader.feed(raw)
+                    if reader.done:
+                        break
+            reader.check_time()
+            return self._engine.to_response(response, reader.content())
+        except SEND_ERRORS as exc:
+            return self._failed(exc, sent=True)
+        finally:
+            response.close()
 
 
 class AsyncClient(_BaseClient[httpx.AsyncClient]):
@@ -293,25 +331,12 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         steps = self._engine.drive(
             plan, first, self._retry, self._timeout, chosen=self._chosen_timeouts is not None
         )
-        to_response = self._engine.to_response
         reply: Reply = None
         try:
             while True:
                 step = steps.send(reply)
                 if isinstance(step, _Send):
-                    try:
-                        reply = to_response(
-                            await self._http.request(
-                                step.method,
-                                step.url,
-                                json=step.json,
-                                params=step.params,
-                                headers=step.headers,
-                                timeout=step.timeout,
-                            )
-                        )
-                    except httpx.TransportError as exc:
-                        reply = exc
+                    reply = await self._send(step)
                 else:
                     await sleep_async(self._retry.sleep, step)
                     reply = None
@@ -321,3 +346,37 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         except BaseException:
             steps.close()  # the plan is closed too (its finally blocks run)
             raise
+
+    async def _send(self, step: _Send) -> Reply:
+        """As :meth:`Client._send`; the budget is also enforced by a cancel scope, so a
+        vendor that trickles its headers cannot hold the attempt either."""
+        import anyio
+
+        clock = AttemptClock(step.budget, scope=anyio.CancelScope())
+        with clock.scope:
+            return await self._exchange(step, clock)
+        return self._failed(_AttemptTimeout("no whole answer within the timeout"), sent=True)
+
+    async def _exchange(self, step: _Send, clock: AttemptClock) -> Reply:
+        try:
+            http = self._http
+            request = self._build(http, step, clock)
+        except BUILD_ERRORS as exc:
+            return self._failed(exc, sent=False)
+        try:
+            response = await http.send(request, stream=True, follow_redirects=False)
+        except SEND_ERRORS as exc:
+            return self._failed(exc, sent=None)
+        try:
+            reader = self._engine.read(response, clock.deadline())
+            if not response.is_stream_consumed:
+                async for raw in response.aiter_raw():
+                    reader.feed(raw)
+                    if reader.done:
+                        break
+            reader.check_time()
+            return self._engine.to_response(response, reader.content())
+        except SEND_ERRORS as exc:
+            return self._failed(exc, sent=True)
+        finally:
+            await response.aclose()

@@ -169,6 +169,8 @@ class Settings:
     timeout: Timeouts = Timeouts()
     max_retries: int = DEFAULT_MAX_RETRIES
     on_unsupported: OnUnsupported = "error"
+    #: The most a success answer's body may hold, decoded (64 MiB by default).
+    max_response_bytes: int = 64 * 1024 * 1024
     #: True when the user chose ``timeout`` (``connect(timeout=)`` or ``callswitch.toml``):
     #: it then bounds every request. False: each operation's default applies where the
     #: adapter declares one (``Adapter.default_timeouts``), else ``timeout``.

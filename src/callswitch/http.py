@@ -108,6 +108,13 @@ class Response:
             return None
         try:
             return loads(self.content)
+        except RecursionError:
+            raise ProviderError(
+                "the response body is JSON nested too deeply to read",
+                provider=self.provider or "provider",
+                status_code=self.status_code,
+                body=self.text[:2000],
+            ) from None
         except ValueError:
             raise ProviderError(
                 "the response body is not valid JSON",

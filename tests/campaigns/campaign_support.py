@@ -113,40 +113,10 @@ def redis_server(directory: Path) -> Iterator[str]:
 
 @contextmanager
 def phone_network(emu: Any, answer_after: float, end_after: float) -> Iterator[None]:
-    """Callees answer ``answer_after`` s after a create and hang up ``end_after`` s later:
-    the emulator's own timers where it has them, else a thread driving the control API."""
-    if hasattr(emu, "set_timers"):
-        emu.set_timers(answer_after=answer_after, end_after=end_after)
-        yield
-        return
-    import threading
-
-    stop = threading.Event()
-    seen: dict[str, float] = {}
-    done: set[str] = set()
-
-    def drive() -> None:
-        while not stop.is_set():
-            now = time.time()
-            with emu.lock:
-                ids = list(emu.calls)
-            for call_id in ids:
-                if call_id in done:
-                    continue
-                first = seen.setdefault(call_id, now)
-                if now - first >= answer_after + end_after:
-                    emu.set_status(call_id, "ended")
-                    done.add(call_id)
-                elif now - first >= answer_after and call_id not in answered:
-                    emu.set_status(call_id, "ongoing")
-                    answered.add(call_id)
-            time.sleep(0.003)
-
-    answered: set[str] = set()
-    thread = threading.Thread(target=drive, daemon=True)
-    thread.start()
+    """Callees answer ``answer_after`` s after a create and hang up ``end_after`` s later
+    (the emulator's own timers), until the block ends."""
+    emu.set_timers(answer_after=answer_after, end_after=end_after)
     try:
         yield
     finally:
-        stop.set()
-        thread.join(5)
+        emu.set_timers()

@@ -392,8 +392,10 @@ def test_close_without_sending_makes_no_http_client(fake_provider: str) -> None:
     client = callswitch.connect(fake_provider, api_key="k")
     client.close()
     assert client._http_client is None
-    with pytest.raises(RuntimeError, match="closed"):
+    # A callswitch error (not httpx's RuntimeError), saying nothing was sent.
+    with pytest.raises(callswitch.errors.TransportError, match="closed") as info:
         client.calls.get("c1")
+    assert info.value.sent is False
     assert client._http_client is None
 
 
@@ -402,8 +404,9 @@ async def test_aclose_without_sending_makes_no_http_client(fake_provider: str) -
     async with callswitch.connect_async(fake_provider, api_key="k") as aclient:
         assert aclient.supports("calls.get")
     assert aclient._http_client is None
-    with pytest.raises(RuntimeError, match="closed"):
+    with pytest.raises(callswitch.errors.TransportError, match="closed") as info:
         await aclient.calls.get("c1")
+    assert info.value.sent is False
 
 
 def test_register_plugin_returns_what_unregister_takes() -> None:

@@ -511,7 +511,10 @@ def test_list_stops_at_limit_and_caps_page_size(
     assert got == ["c0", "c1"]
     assert len(fake.requests) == 1
     assert fake.sent()[2] == {"limit": 2}
-    list(client.calls.list(limit=5000))  # more than one page of the maximum
+    # More than one page of the maximum. This fake sends the same page and key forever,
+    # which callswitch now refuses at the first repeat (issue 13).
+    with pytest.raises(ProviderError, match="already sent"):
+        list(client.calls.list(limit=5000))
     assert fake.sent(1)[2]["limit"] == 100  # the default page size, under Retell's 1000
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import inspect
 import threading
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -65,21 +64,28 @@ class Driver:
     """Creates and waits through whatever ``client`` is, sync or async."""
 
     def __init__(self, client: Any) -> None:
-        calls = getattr(client, "calls", None)
-        if calls is None or not all(
-            callable(getattr(calls, name, None)) for name in ("create_phone", "get")
-        ):
+        calls: Any = getattr(client, "calls", None)
+        missing = [
+            name
+            for name in ("create_phone", "wait")
+            if calls is None or not callable(getattr(calls, name, None))
+        ]
+        if missing:
             raise ConfigurationError(
-                "Campaign needs a callswitch Client, AsyncClient or Router (an object whose "
-                f".calls has create_phone(), get() and wait()), got {type(client).__name__}"
+                "Campaign needs a callswitch Client, AsyncClient or Router: an object whose "
+                f".calls has create_phone() and wait(); {type(client).__name__} has no "
+                f"calls.{'() or calls.'.join(missing)}(). Pass callswitch.connect(...), "
+                "callswitch.AsyncClient(...) or callswitch.Router([...])"
             )
         self.client = client
         self.is_async = inspect.iscoroutinefunction(calls.create_phone)
         self.routed = getattr(client, "clients", None) is not None
         members = _members(client)
         #: True when every vendor a create can go to honours an idempotency key, as the
-        #: vendors declare (``Capabilities.idempotent_create``).
-        self.honours_key = all(_declares_key(m) for m in members)
+        #: vendors declare (``Capabilities.idempotent_create``). A key holds only at the
+        #: vendor that got it, and a router may send a repeat elsewhere (the first vendor
+        #: cooling down, or refusing the repeat with a 429): so never with several vendors.
+        self.honours_key = len(members) == 1 and _declares_key(members[0])
         self._keyed = tuple(str(m.provider) for m in members if _declares_key(m))
         # Creates are not retried by the client: every attempt must take its own turn
         # from the limiter, and a 429 slows the whole campaign down instead.
@@ -101,24 +107,17 @@ class Driver:
         call: Call = await self._call(self._create_calls.create_phone, **kwargs)
         return call
 
-    async def wait(self, provider: str, call_id: str, timeout: float) -> Call:
-        """Follow a call to ``ended`` or ``failed``; TimeoutError after ``timeout``."""
+    async def wait(
+        self, provider: str, call_id: str, timeout: float, poll_interval: float | None
+    ) -> Call:
+        """Follow a call to ``ended`` or ``failed`` with ``calls.wait``; TimeoutError
+        after ``timeout``. ``poll_interval`` None keeps wait's own backoff."""
         handle = f"{provider}:{call_id}" if self.routed else call_id
-        wait = getattr(self._calls, "wait", None)
-        if wait is None:
-            return await self._poll(handle, timeout)
-        call: Call = await self._call(wait, handle, FINAL_CALL_STATUSES, timeout=timeout)
+        call: Call = await self._call(
+            self._calls.wait,
+            handle,
+            FINAL_CALL_STATUSES,
+            timeout=timeout,
+            poll_interval=poll_interval,
+        )
         return call
-
-    async def _poll(self, handle: str, timeout: float) -> Call:
-        """Follow a call with ``calls.get`` (for a client without ``calls.wait``)."""
-        deadline = time.monotonic() + timeout
-        delay = 0.05
-        while True:
-            call: Call = await self._call(self._calls.get, handle)
-            if call.status.value in FINAL_CALL_STATUSES:
-                return call
-            if time.monotonic() + delay > deadline:
-                raise TimeoutError(f"{handle} was still {call.status.value} after {timeout} s")
-            await anyio.sleep(delay)
-            delay = min(delay * 1.5, 2.0)

@@ -21,7 +21,10 @@ from callswitch.campaigns._limiter import Limiter
 from callswitch.campaigns._report import Progress
 from callswitch.campaigns._targets import Target
 from callswitch.errors import (
+    AllProvidersFailedError,
     CallswitchError,
+    ConfigurationError,
+    InvalidRequestError,
     OutcomeUnknownError,
     ProviderError,
     RateLimitError,
@@ -59,6 +62,7 @@ class Runner:
         redial_unknown: bool,
         wait_timeout: float,
         progress: Callable[[Progress], None] | None,
+        poll_interval: float | None = None,
     ) -> None:
         self.name = name
         self.driver = driver
@@ -68,6 +72,7 @@ class Runner:
         self.max_per_second = max_per_second
         self.redial_unknown = redial_unknown
         self.wait_timeout = wait_timeout
+        self.poll_interval = poll_interval
         self._progress_cb = progress
         self.progress = Progress(total=0)
 
@@ -158,6 +163,32 @@ class Runner:
             self.progress.created += 1
             try:
                 call = await self.driver.create(target)
+            except AllProvidersFailedError as exc:
+                # A router's: nothing was created anywhere. Refused before sending by every
+                # vendor: the same for every row, so the run stops (as below). Rate limited,
+                # unreachable or cooling down: the row waits and is tried again, as on a 429.
+                errors = list(exc.errors.values())
+                if errors and all(
+                    isinstance(e, InvalidRequestError | ConfigurationError) for e in errors
+                ):
+                    self.journal.discard(self.name, target.row_key)
+                    raise
+                if errors and not any(
+                    isinstance(e, RateLimitError | TransportError) for e in errors
+                ):
+                    self._finish(target, "refused", error=str(exc))
+                    return None
+                limited += 1
+                asked = [e.retry_after for e in errors if isinstance(e, RateLimitError)]
+                wait = max([a for a in asked if a is not None], default=_backoff(limited))
+                logger.info(
+                    "campaign %s: no provider took a create; pausing %.2f s", self.name, wait
+                )
+                await self.limiter.pause(wait)
+                if limited >= RATE_LIMITED_ATTEMPTS:
+                    self._finish(target, "refused", error=f"no provider took it: {exc}")
+                    return None
+                continue
             except RateLimitError as exc:
                 limited += 1
                 wait = exc.retry_after if exc.retry_after is not None else _backoff(limited)
@@ -210,7 +241,9 @@ class Runner:
         limited = 0
         while True:
             try:
-                call = await self.driver.wait(provider, call_id, self.wait_timeout)
+                call = await self.driver.wait(
+                    provider, call_id, self.wait_timeout, self.poll_interval
+                )
             except TimeoutError:
                 logger.info(
                     "campaign %s: %s:%s still live; left to the next run",

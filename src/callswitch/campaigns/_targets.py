@@ -10,6 +10,7 @@ from typing import Any
 import attrs
 
 from callswitch.errors import InvalidRequestError
+from callswitch.models import is_e164
 
 __all__ = ["Target", "parse_targets"]
 
@@ -85,6 +86,11 @@ def _one(campaign: str, row: int, raw: object, defaults: Mapping[str, str | None
     to_number = _text(row, "to_number", raw.get("to_number"))
     if to_number is None:
         raise InvalidRequestError(f"target {row} has no to_number; every target needs one")
+    if not is_e164(to_number):
+        raise InvalidRequestError(
+            f"target {row}: to_number {to_number[:40]!r} is not an E.164 number; write it as "
+            "+<country code><number> with digits only, like +14155550123"
+        )
     from_number = _text(row, "from_number", raw.get("from_number")) or defaults.get("from_number")
     agent_id = _text(row, "agent_id", raw.get("agent_id")) or defaults.get("agent_id")
     variables = _mapping(row, "variables", raw.get("variables"), strings=True)

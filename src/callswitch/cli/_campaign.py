@@ -25,6 +25,13 @@ def read_targets(path: str) -> list[dict[str, Any]]:
             rows = list(reader)
     except OSError as exc:
         raise _UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except csv.Error as exc:  # a field over csv.field_size_limit(), a stray NUL...
+        raise _UsageError(
+            f"{path}: not a CSV file callswitch can read ({exc}); each line is one target "
+            f"with the columns {_COLUMNS}"
+        ) from None
+    except UnicodeDecodeError:
+        raise _UsageError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
     targets = []
     for number, row in enumerate(rows, start=2):
         target: dict[str, Any] = {}

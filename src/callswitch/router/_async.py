@@ -10,6 +10,7 @@ from callswitch._policy import ProviderOptions
 from callswitch.calls import AgentFilter, DateFilter, DirectionFilter, StatusFilter, list_filters
 from callswitch.capabilities import Capability
 from callswitch.client import AsyncClient
+from callswitch.config import Timeouts
 from callswitch.errors import CallswitchError, ConfigurationError
 from callswitch.models import Call, CallStatus, CallUpdate, ControlResult, LiveControl, UpdateResult
 from callswitch.names import CapabilityName
@@ -53,6 +54,30 @@ class AsyncRouter:
                 )
         self._core: RouterCore[AsyncClient] = RouterCore(clients, requires, cooldown, clock)
         self.calls = AsyncRouterCalls(self._core)
+
+    def with_options(
+        self,
+        *,
+        timeout: float | Timeouts | None = None,
+        max_retries: int | None = None,
+        sleep: Callable[[float], object] | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> AsyncRouter:
+        """This router over each client's ``with_options(...)`` (sharing its connections),
+        with the same order, requirements and cooldowns: a vendor cooling down in one
+        router is cooling down in the other."""
+        clients = [
+            c.with_options(timeout=timeout, max_retries=max_retries, sleep=sleep, clock=clock)
+            for c in self.clients
+        ]
+        twin = AsyncRouter(
+            clients,
+            requires=self.requires,
+            cooldown=self._core.cooldown,
+            clock=self._core.clock,
+        )
+        twin._core.share_cooldowns(self._core)
+        return twin
 
     @property
     def clients(self) -> tuple[AsyncClient, ...]:

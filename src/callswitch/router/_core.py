@@ -183,6 +183,12 @@ class RouterCore(Generic[ClientT]):
                 return None
         return f"cooling down for {left:.1f} s more, after: {entry[1]}"
 
+    def share_cooldowns(self, other: RouterCore[Any]) -> None:
+        """Use ``other``'s cooldowns (for a router made by ``with_options``): a vendor
+        cooling down in one is cooling down in both."""
+        self._lock = other._lock
+        self._cooling = other._cooling
+
     # -- choosing ---------------------------------------------------------------------------
     def lacking(self, client: AnyClient, needs: Sequence[Capability]) -> tuple[str, ...]:
         return tuple(c.value for c in needs if not client.supports(c))

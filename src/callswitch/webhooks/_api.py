@@ -172,7 +172,7 @@ def event_from_payload(provider: str, payload: Mapping[str, Any]) -> CallEvent:
 def _json_object(provider: str, data: bytes) -> dict[str, Any]:
     try:
         payload = loads(data)  # json.loads' result, in about half its time
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise InvalidRequestError(
             f"{provider} webhook signature is valid but the body is not JSON "
             f"({len(data)} bytes); callswitch only reads JSON webhook bodies"

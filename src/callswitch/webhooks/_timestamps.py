@@ -37,7 +37,10 @@ def parse_timestamp(value: str | float) -> datetime:
         if number != number or number in (float("inf"), float("-inf")) or number < 0:
             raise ValueError(f"not a usable epoch time: {value!r}")
         seconds = number / 1000.0 if number > _MS_THRESHOLD else number
-        return datetime.fromtimestamp(seconds, UTC)
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError):
+            raise ValueError(f"not a usable epoch time: {value!r}") from None
     when = iso_to_datetime(text)
     if when is None:
         raise ValueError(f"not a timestamp: {value!r}")
