@@ -1,6 +1,6 @@
 """callswitch performance, measured side by side in one process and one run.
 
-    python benchmarks/run.py            # the full run (about two minutes)
+    python benchmarks/run.py            # the full run (about fifteen minutes)
     python benchmarks/run.py --quick    # fewer rounds, smaller memory run: a smoke check
 
 Prints four tables (per-operation cost, cold start, list memory, async fan-out) with
@@ -640,6 +640,10 @@ def main(argv: list[str] | None = None) -> int:
     import fair
 
     fair.main(quick)
+    print()
+    import scale  # fan-out, webhook receiver and emulator at scale, each beside its floor
+
+    scale.main(quick)
     print("\nThe tables below keep the earlier comparisons (raw httpx returning a dict).\n")
 
     number, repeat = (50, 3) if quick else (300, 7)

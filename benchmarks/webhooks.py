@@ -134,7 +134,11 @@ def _ledger(path: Path) -> Counter[str]:
 
 
 def receiver_run(
-    store: str, workers: int, deliveries: list[tuple[dict[str, str], bytes]], tmp: Path
+    store: str,
+    workers: int,
+    deliveries: list[tuple[dict[str, str], bytes]],
+    tmp: Path,
+    app: str = BENCH_APP,
 ) -> tuple[float, Counter[str], list[int]]:
     app_dir = tmp / f"app-{store.split(':')[0]}-{workers}-{time.monotonic_ns()}"
     app_dir.mkdir()
@@ -144,7 +148,7 @@ def receiver_run(
     import receiver_support
 
     original = receiver_support.WORKER_APP
-    receiver_support.WORKER_APP = BENCH_APP
+    receiver_support.WORKER_APP = app
     try:
         with uvicorn_workers(app_dir, env, workers=workers) as (base, _):
             asyncio.run(_send_all(base, deliveries[:50], 8))  # warm-up, not counted
