@@ -11,7 +11,8 @@ def test_done_event_is_done_with_decode_responses(redis_url: str) -> None:
     store = RedisStore(redis_url, prefix="review2-decode:", decode_responses=True)
     try:
         claim = store.claim("evt-1", 30)
-        assert claim.status is ClaimStatus.CLAIMED and claim.token is not None
+        assert claim.status is ClaimStatus.CLAIMED
+        assert claim.token is not None
         assert store.complete("evt-1", claim.token)
         assert store.claim("evt-1", 30).status is ClaimStatus.DONE
     finally:
