@@ -9,6 +9,7 @@ the Redis server (``TIME``), the one clock every runner shares.
 
 from __future__ import annotations
 
+import math
 import secrets
 from typing import Any
 
@@ -19,13 +20,17 @@ from callswitch.errors import ConfigurationError
 __all__ = ["RedisLimiter"]
 
 # KEYS[1] live set; ARGV: max, token, lease_ms. Returns 1 when the slot was taken.
+# The set's expiry is only ever pushed back: a runner with a shorter lease must not
+# drop the slots of one with a longer lease.
 _ACQUIRE = """
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
   redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
-  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) * 2)
+  if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) * 2 then
+    redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) * 2)
+  end
   return 1
 end
 return 0
@@ -40,7 +45,9 @@ for i = 2, #ARGV do
     redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[i])
   end
 end
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]) * 2)
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) * 2 then
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]) * 2)
+end
 return 1
 """
 
@@ -87,7 +94,12 @@ class RedisLimiter:
                 "RedisLimiter needs a redis:// (or rediss://, unix://) URL, e.g. "
                 "RedisLimiter('redis://127.0.0.1:6379/0')"
             )
-        if not (isinstance(lease, int | float) and lease >= 1):
+        if not (
+            isinstance(lease, int | float)
+            and not isinstance(lease, bool)
+            and math.isfinite(lease)
+            and lease >= 1
+        ):
             raise ConfigurationError(f"lease must be at least 1 second, got {lease!r}")
         try:
             import redis.asyncio

@@ -146,7 +146,12 @@ class Receiver:
             logger.warning("%s webhook refused: %s", provider, exc)
             return _reply(401, error="invalid signature")
         except InvalidRequestError as exc:
-            logger.warning("%s webhook refused: %s", provider, exc)
+            # Not the message: a mapping error can quote the signed body's content.
+            logger.warning(
+                "%s webhook refused: signature valid but body unreadable (%s)",
+                provider,
+                type(exc).__name__,
+            )
             return _reply(400, error="unreadable event")
 
     def _not_claimed(self, event: CallEvent, claim: Claim) -> _Reply:
@@ -207,6 +212,9 @@ class Receiver:
                     asyncio.run(_awaited(result))
         except Exception as exc:
             return self._failed(event, claim.token, exc)
+        except BaseException:
+            self._store.release(event.key, claim.token)  # cancelled or interrupted
+            raise
         return self._done(event, claim.token)
 
     async def ahandle(
@@ -236,6 +244,11 @@ class Receiver:
                         await result
         except Exception as exc:
             return await asyncio.to_thread(self._failed, event, claim.token, exc)
+        except BaseException:
+            # Cancelled (client gone, shutdown): release now, in this thread, since a
+            # cancelled task may not get to await again; else the claim waits for the lease.
+            self._store.release(event.key, claim.token)
+            raise
         return await asyncio.to_thread(self._done, event, claim.token)
 
     def asgi(self) -> Callable[..., Awaitable[None]]:

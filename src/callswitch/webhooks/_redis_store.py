@@ -107,7 +107,7 @@ class RedisStore:
             value, ttl = pipe.execute()
             if value is None:  # lapsed between SET and GET: try again
                 continue
-            if value == b"d":
+            if value in (b"d", "d"):  # bytes, or str under decode_responses=True
                 return Claim(ClaimStatus.DONE)
             return Claim(ClaimStatus.BUSY, retry_after=max(int(ttl), 0) / 1000)
         return Claim(ClaimStatus.BUSY, retry_after=1.0)
