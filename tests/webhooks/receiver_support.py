@@ -32,6 +32,10 @@ store = SQLiteStore(where) if kind == "sqlite" else RedisStore(where)
 receiver = Receiver(secrets={"retell": os.environ["CS_KEY"]}, store=store,
                     lease=float(os.environ.get("CS_LEASE", "300")))
 LEDGER = os.environ["CS_LEDGER"]
+# Each worker process says it has loaded the app, so a test can wait for all of them.
+_ready = os.open(os.environ["CS_READY"], os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+os.write(_ready, f"{os.getpid()}\\n".encode())
+os.close(_ready)
 
 
 def record(key, outcome):
@@ -142,6 +146,8 @@ def uvicorn_workers(
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """``uvicorn wh_app:app --workers N`` on 127.0.0.1; yields (base URL, process)."""
     (app_dir / "wh_app.py").write_text(WORKER_APP)
+    ready = app_dir / "workers_ready.txt"
+    ready.write_text("")
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -160,7 +166,7 @@ def uvicorn_workers(
             "--log-level",
             "critical",
         ],
-        env={**os.environ, **env},
+        env={**os.environ, **env, "CS_READY": str(ready)},
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
@@ -175,6 +181,13 @@ def uvicorn_workers(
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("uvicorn did not start")
             time.sleep(0.05)
+        # Every worker up before the load starts: the first one up would take it all.
+        # (an app swapped in by the benchmarks may not announce itself: then skip this)
+        while "CS_READY" in WORKER_APP and len(set(ready.read_text().split())) < workers:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"not all {workers} uvicorn workers started")
+            time.sleep(0.05)
+        time.sleep(0.2)  # from loading the app to accepting connections
         yield base, proc
     finally:
         if proc.poll() is None:

@@ -60,7 +60,9 @@ def test_load_exactly_once_across_four_workers(
     with uvicorn_workers(tmp_path, env, workers=4) as (base, _):
 
         async def run() -> None:
-            limits = httpx.Limits(max_connections=48)
+            # A new connection per delivery: kept-alive connections accepted in one burst
+            # by the first worker awake would carry the whole load to that one process.
+            limits = httpx.Limits(max_connections=48, max_keepalive_connections=0)
             async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
                 await asyncio.gather(
                     *(_deliver_until_2xx(client, h, b, statuses) for h, b in deliveries)
