@@ -92,7 +92,9 @@ def operations() -> list[tuple[str, Callable[[], Any], list[bytes]]]:
     ops.append(("retell update", lambda: retell.calls.update(CALL_ID, update), [ended, ended]))
     ops.append(("retell control", lambda: retell.calls.control(CALL_ID, control), [done]))
 
-    control_url = "https://phone-call-websocket.aws-us-west-2-backend-production1.vapi.ai/c1/control"
+    control_url = (
+        "https://phone-call-websocket.aws-us-west-2-backend-production1.vapi.ai/c1/control"
+    )
     call = run.dumps(run.vapi_call(control_url))
     vapi = _client(
         "vapi",

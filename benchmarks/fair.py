@@ -291,7 +291,9 @@ def per_op(number: int, repeat: int) -> list[list[str]]:
 
     # vapi
     base = "https://api.vapi.ai"
-    control_url = "https://phone-call-websocket.aws-us-west-2-backend-production1.vapi.ai/c1/control"
+    control_url = (
+        "https://phone-call-websocket.aws-us-west-2-backend-production1.vapi.ai/c1/control"
+    )
     body = json.dumps(payloads.vapi_call(control_url)).encode()
     mock = _mock(
         {

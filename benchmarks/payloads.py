@@ -78,7 +78,8 @@ def retell_call(status: str = "ended", utterances: int = UTTERANCES) -> dict[str
 
 
 def vapi_call(
-    control_url: str = "https://phone-call-websocket.aws-us-west-2-backend-production1.vapi.ai/c1/control", utterances: int = UTTERANCES
+    control_url: str = "https://phone-call-websocket.aws-us-west-2-backend-production1.vapi.ai/c1/control",
+    utterances: int = UTTERANCES,
 ) -> dict[str, Any]:
     """A Vapi call built by the SDK's own ``vapi.types.Call``, with an artifact holding a
     long conversation (about 21 KB as JSON)."""

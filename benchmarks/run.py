@@ -247,7 +247,9 @@ def per_operation(number: int, repeat: int) -> list[list[str]]:
     # -- vapi: get and update (name) are one request each; control posts to the call's
     # monitor.controlUrl, which callswitch learns once per call (warm-up) and caches.
     base = BASES["vapi"]
-    control_url = "https://phone-call-websocket.aws-us-west-2-backend-production1.vapi.ai/c1/control"
+    control_url = (
+        "https://phone-call-websocket.aws-us-west-2-backend-production1.vapi.ai/c1/control"
+    )
     call = dumps(vapi_call(control_url))
     routes = {
         ("GET", f"/call/{CALL_ID}"): call,
@@ -507,7 +509,9 @@ def memory(sizes: tuple[int, int]) -> list[list[str]]:
     code = _MEMORY_CHILD.format()
     templates = {
         "retell": retell_call("ended"),
-        "vapi": vapi_call("https://phone-call-websocket.aws-us-west-2-backend-production1.vapi.ai/c1/control"),
+        "vapi": vapi_call(
+            "https://phone-call-websocket.aws-us-west-2-backend-production1.vapi.ai/c1/control"
+        ),
         "truedy": truedy_call()["data"],
     }
     rows = []
