@@ -134,12 +134,38 @@ class Runner:
             group.cancel_scope.cancel()
 
     async def _renew_leases(self, renew: Callable[[], object]) -> None:
+        """Renew the limiter's leases every third of a lease. A failed renewal (Redis
+        unreachable for a moment) is logged and tried again a second later, while the
+        leases last; once they may have lapsed, other runners may take those slots
+        while these calls are still live, so the run stops with the error."""
         lease = float(getattr(self.limiter, "lease", 30.0))
+        renewed = anyio.current_time()
+        wait = lease / 3
         while True:
-            await anyio.sleep(lease / 3)
-            result = renew()
-            if hasattr(result, "__await__"):
-                await result
+            await anyio.sleep(wait)
+            sent = anyio.current_time()
+            try:
+                result = renew()
+                if hasattr(result, "__await__"):
+                    await result
+            except Exception as exc:
+                if anyio.current_time() - renewed >= lease:
+                    logger.error(
+                        "campaign %s: could not renew the limiter's leases for %.1f s (the "
+                        "lease); stopping: %s",
+                        self.name,
+                        anyio.current_time() - renewed,
+                        exc,
+                    )
+                    raise
+                logger.warning(
+                    "campaign %s: renewing the limiter's leases failed (%s); trying again",
+                    self.name,
+                    exc,
+                )
+                wait = min(1.0, lease / 10)
+                continue
+            renewed, wait = sent, lease / 3
 
     # -- one row ----------------------------------------------------------------------
     async def _row(self, target: Target, action: str, entry: Entry | None, token: str) -> None:
