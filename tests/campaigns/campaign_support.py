@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -72,3 +73,24 @@ def phone_network(emu: Any, answer_after: float, end_after: float) -> Iterator[N
         yield
     finally:
         emu.set_timers()
+
+
+@contextmanager
+def ticking(*emus: Any, every: float = 0.005) -> Iterator[None]:
+    """Look at each emulator every ``every`` s, as a phone network would: its timers are
+    applied lazily, when something looks, so without this a timer-driven hang-up (and its
+    webhook) would only happen at the next poll."""
+    stop = threading.Event()
+
+    def look() -> None:
+        while not stop.wait(every):
+            for emu in emus:
+                emu.tick()
+
+    thread = threading.Thread(target=look, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()

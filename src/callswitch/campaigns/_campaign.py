@@ -6,17 +6,22 @@ import hashlib
 import math
 import os
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from callswitch.campaigns._driver import Driver
+from callswitch.campaigns._driver import FINAL_CALL_STATUSES, Driver
 from callswitch.campaigns._journal import FINAL, Journal, SQLiteJournal
 from callswitch.campaigns._limiter import Limiter, LocalLimiter, check_limits
 from callswitch.campaigns._report import CampaignReport, Progress, RowResult
 from callswitch.campaigns._runner import Runner
 from callswitch.campaigns._targets import Target, parse_targets
-from callswitch.errors import ConfigurationError
+from callswitch.campaigns._wakeups import Wakeups
+from callswitch.errors import ConfigurationError, InvalidRequestError
+from callswitch.models import Call
+
+if TYPE_CHECKING:
+    from callswitch.webhooks import CallEvent
 
 __all__ = ["Campaign"]
 
@@ -65,6 +70,11 @@ class Campaign:
     of ``calls.wait``, 0.5 s growing to 5 s, which holds a slot up to 5 s after a
     hang-up; short calls keep closer to ``max_concurrent`` with a short interval, at the
     cost of more requests). ``progress`` is called with a :class:`Progress` after every change.
+
+    :meth:`notify` takes webhook events: wired to a
+    :class:`~callswitch.webhooks.Receiver` (``receiver.on("call.ended")(campaign.notify)``)
+    it frees a call's slot as soon as the vendor says the call ended, instead of at the
+    next poll. Polling goes on as the fallback for a webhook that never comes.
     """
 
     def __init__(
@@ -113,12 +123,43 @@ class Campaign:
         self.poll_interval = None if poll_interval is None else float(poll_interval)
         self.progress = progress
         self._defaults = {"from_number": from_number, "agent_id": agent_id}
+        self._wakeups = Wakeups()
 
     def __repr__(self) -> str:
         return (
             f"Campaign(name={self.name!r}, max_concurrent={self.max_concurrent}, "
             f"max_per_second={self.max_per_second}, shard={self.shard})"
         )
+
+    def notify(self, event: CallEvent | Call) -> bool:
+        """Tell the campaign a call may have ended: a webhook
+        :class:`~callswitch.webhooks.CallEvent` or a :class:`~callswitch.models.Call`.
+
+        When it says the call ended or failed (a ``call.ended`` event, or a call whose
+        status is ``ended`` or ``failed``) and this campaign is following that call, its
+        follower wakes at once, reads the call from the vendor once and records what it
+        reads; a call not over yet goes back to being polled. Anything else is ignored.
+        Returns True when a follower was woken. Thread-safe, never blocks for long, and
+        cheap for calls the campaign does not follow, so it can take every event::
+
+            receiver.on("call.ended")(campaign.notify)
+        """
+        call: Call | None
+        if isinstance(event, Call):
+            call, ended = event, False
+        else:
+            # Whoever has a CallEvent has imported callswitch.webhooks already.
+            from callswitch.webhooks import CallEvent, EventType
+
+            if not isinstance(event, CallEvent):
+                raise InvalidRequestError(
+                    "notify() takes a callswitch.webhooks.CallEvent (what a Receiver handler "
+                    f"gets) or a callswitch.models.Call, not {type(event).__name__}"
+                )
+            call, ended = event.call, event.type is EventType.CALL_ENDED
+        if call is None or not (ended or call.status.value in FINAL_CALL_STATUSES):
+            return False
+        return self._wakeups.wake(call.provider, call.id)
 
     @property
     def honours_idempotency_key(self) -> bool:
@@ -154,6 +195,7 @@ class Campaign:
             wait_timeout=self.wait_timeout,
             poll_interval=self.poll_interval,
             progress=self.progress,
+            wakeups=self._wakeups,
         )
         try:
             await runner.run(targets)

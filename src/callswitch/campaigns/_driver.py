@@ -14,7 +14,7 @@ import anyio.from_thread
 import anyio.lowlevel
 
 from callswitch.campaigns._targets import Target
-from callswitch.errors import ConfigurationError
+from callswitch.errors import ConfigurationError, WaitTimeoutError
 from callswitch.models import Call
 
 __all__ = ["Driver"]
@@ -107,17 +107,21 @@ class Driver:
         call: Call = await self._call(self._create_calls.create_phone, **kwargs)
         return call
 
-    async def wait(
-        self, provider: str, call_id: str, timeout: float, poll_interval: float | None
-    ) -> Call:
-        """Follow a call to ``ended`` or ``failed`` with ``calls.wait``; TimeoutError
-        after ``timeout``. ``poll_interval`` None keeps wait's own backoff."""
+    async def poll(self, provider: str, call_id: str) -> Call:
+        """Read the call once, as it is now.
+
+        ``calls.wait`` with ``timeout=0`` is exactly one ``get`` under the client's retry
+        rules (through a router, at the vendor that owns the call): it returns the call
+        when it has ended or failed, and otherwise raises ``WaitTimeoutError`` carrying
+        the call it read, which is returned here.
+        """
         handle = f"{provider}:{call_id}" if self.routed else call_id
-        call: Call = await self._call(
-            self._calls.wait,
-            handle,
-            FINAL_CALL_STATUSES,
-            timeout=timeout,
-            poll_interval=poll_interval,
-        )
+        try:
+            call: Call = await self._call(
+                self._calls.wait, handle, FINAL_CALL_STATUSES, timeout=0.0
+            )
+        except WaitTimeoutError as exc:
+            if not isinstance(exc.call, Call):
+                raise
+            return exc.call
         return call

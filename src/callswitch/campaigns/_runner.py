@@ -15,11 +15,13 @@ from collections.abc import Callable
 import anyio
 
 from callswitch import _observe
-from callswitch.campaigns._driver import Driver
+from callswitch._wait import FIRST_POLL_INTERVAL, MAX_POLL_INTERVAL
+from callswitch.campaigns._driver import FINAL_CALL_STATUSES, Driver
 from callswitch.campaigns._journal import FINAL, Entry, Journal
 from callswitch.campaigns._limiter import Limiter
 from callswitch.campaigns._report import Progress
 from callswitch.campaigns._targets import Target
+from callswitch.campaigns._wakeups import Wakeups
 from callswitch.errors import (
     AllProvidersFailedError,
     CallswitchError,
@@ -40,6 +42,9 @@ logger = logging.getLogger("callswitch.campaigns")
 SEND_ATTEMPTS = 4
 #: 429s one row may meet before it is reported refused.
 RATE_LIMITED_ATTEMPTS = 30
+#: Without ``poll_interval``, each wait between polls is this much longer than the last
+#: (as in ``calls.wait``), from ``FIRST_POLL_INTERVAL`` up to ``MAX_POLL_INTERVAL``.
+POLL_GROWTH = 1.5
 
 
 def _backoff(attempt: int) -> float:
@@ -63,6 +68,7 @@ class Runner:
         wait_timeout: float,
         progress: Callable[[Progress], None] | None,
         poll_interval: float | None = None,
+        wakeups: Wakeups | None = None,
     ) -> None:
         self.name = name
         self.driver = driver
@@ -73,6 +79,7 @@ class Runner:
         self.redial_unknown = redial_unknown
         self.wait_timeout = wait_timeout
         self.poll_interval = poll_interval
+        self.wakeups = wakeups if wakeups is not None else Wakeups()
         self._progress_cb = progress
         self.progress = Progress(total=0)
 
@@ -127,12 +134,38 @@ class Runner:
             group.cancel_scope.cancel()
 
     async def _renew_leases(self, renew: Callable[[], object]) -> None:
+        """Renew the limiter's leases every third of a lease. A failed renewal (Redis
+        unreachable for a moment) is logged and tried again a second later, while the
+        leases last; once they may have lapsed, other runners may take those slots
+        while these calls are still live, so the run stops with the error."""
         lease = float(getattr(self.limiter, "lease", 30.0))
+        renewed = anyio.current_time()
+        wait = lease / 3
         while True:
-            await anyio.sleep(lease / 3)
-            result = renew()
-            if hasattr(result, "__await__"):
-                await result
+            await anyio.sleep(wait)
+            sent = anyio.current_time()
+            try:
+                result = renew()
+                if hasattr(result, "__await__"):
+                    await result
+            except Exception as exc:
+                if anyio.current_time() - renewed >= lease:
+                    logger.error(
+                        "campaign %s: could not renew the limiter's leases for %.1f s (the "
+                        "lease); stopping: %s",
+                        self.name,
+                        anyio.current_time() - renewed,
+                        exc,
+                    )
+                    raise
+                logger.warning(
+                    "campaign %s: renewing the limiter's leases failed (%s); trying again",
+                    self.name,
+                    exc,
+                )
+                wait = min(1.0, lease / 10)
+                continue
+            renewed, wait = sent, lease / 3
 
     # -- one row ----------------------------------------------------------------------
     async def _row(self, target: Target, action: str, entry: Entry | None, token: str) -> None:
@@ -238,33 +271,43 @@ class Runner:
             return call.provider, call.id
 
     async def _follow(self, target: Target, provider: str, call_id: str) -> None:
+        """Poll the call until it has ended or failed, at ``poll_interval`` (or the
+        backoff of ``calls.wait``: 0.5 s growing to 5 s); a wake-up from
+        :meth:`Campaign.notify` cuts the wait short. What is recorded is always what the
+        last poll read, never what a webhook said."""
+        deadline = anyio.current_time() + self.wait_timeout
+        delay = self.poll_interval if self.poll_interval is not None else FIRST_POLL_INTERVAL
         limited = 0
-        while True:
-            try:
-                call = await self.driver.wait(
-                    provider, call_id, self.wait_timeout, self.poll_interval
-                )
-            except TimeoutError:
-                logger.info(
-                    "campaign %s: %s:%s still live; left to the next run",
-                    self.name,
-                    provider,
-                    call_id,
-                )
-                return  # stays "created" in the journal: the next run follows it again
-            except RateLimitError as exc:
-                limited += 1
-                await anyio.sleep(exc.retry_after or _backoff(limited))
-                continue
-            except ProviderError as exc:
-                self._finish(target, "unknown", error=f"could not follow the call: {exc}")
-                return
-            status = call.status.value
-            if status == "failed":
-                self.progress.failed += 1
-            reason = call.end_reason.value if call.end_reason is not None else None
-            self._finish(target, status if status in FINAL else "unknown", end_reason=reason)
-            return
+        with self.wakeups.watch(provider, call_id) as watch:
+            while True:
+                try:
+                    call = await self.driver.poll(provider, call_id)
+                except RateLimitError as exc:
+                    limited += 1
+                    await anyio.sleep(exc.retry_after or _backoff(limited))
+                    continue
+                except ProviderError as exc:
+                    self._finish(target, "unknown", error=f"could not follow the call: {exc}")
+                    return
+                status = call.status.value
+                if status in FINAL_CALL_STATUSES:
+                    if status == "failed":
+                        self.progress.failed += 1
+                    reason = call.end_reason.value if call.end_reason is not None else None
+                    self._finish(target, status, end_reason=reason)
+                    return
+                left = deadline - anyio.current_time()
+                if left <= 0:
+                    logger.info(
+                        "campaign %s: %s:%s still live; left to the next run",
+                        self.name,
+                        provider,
+                        call_id,
+                    )
+                    return  # stays "created" in the journal: the next run follows it again
+                await watch.wait(min(delay, left))
+                if self.poll_interval is None:
+                    delay = min(delay * POLL_GROWTH, MAX_POLL_INTERVAL)
 
     def _finish(
         self, target: Target, state: str, *, end_reason: str | None = None, error: str | None = None
