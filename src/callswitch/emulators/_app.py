@@ -240,6 +240,7 @@ class Emulator(CallStore):
         """Forget every call, fault and logged request."""
         with self.lock:
             self.calls.clear()
+            self._connected.clear()
             self._network.clear()
             self._faults.clear()
             self._log.clear()
