@@ -62,7 +62,8 @@ UPDATE_FIELDS = frozenset(
         "metadata",
         "data_storage_setting",
         "custom_attributes",
-        # Deprecated or legacy, still documented (seed 001 shows the opt-out flag).
+        # Deprecated or legacy, still documented (the update-call page,
+        # https://docs.retellai.com/api-references/update-call, shows the opt-out flag).
         "override_dynamic_variables",
         "opt_out_sensitive_data_storage",
     }

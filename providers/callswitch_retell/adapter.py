@@ -29,7 +29,8 @@ Both paths are safe to repeat (they set values), so the client may retry them.
 
 ``provider_options`` on ``calls.update`` are added to the ``update-call`` body only
 (``custom_attributes``, say). ``update-live-call``'s ``fields_to_override`` allows no
-other keys than the three the neutral fields set (seed 000: additionalProperties false),
+other keys than the three the neutral fields set (the update-live-call page:
+additionalProperties false),
 so a record-only key would make it answer 400: when the call is ongoing and
 ``provider_options`` are given, the update is refused with ``InvalidCallStateError``
 before anything is changed, rather than sending them where they fail or dropping them.

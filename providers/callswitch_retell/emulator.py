@@ -1,7 +1,8 @@
 """An in-memory emulator of the Retell call API (``https://api.retellai.com``).
 
 Paths, bodies, status names and error bodies follow ``retell-sdk`` 6.2.13 and the
-Retell docs (seed 000 for ``update-live-call``). Where Retell's behaviour is not
+Retell docs (https://docs.retellai.com/api-references/update-live-call for
+``update-live-call``). Where Retell's behaviour is not
 documented the emulator assumes, and says so next to the code (``ASSUMPTION``):
 
 * an unknown or deleted call id answers 404 ``{"status": "error", "message": ...}``
@@ -10,7 +11,7 @@ documented the emulator assumes, and says so next to the code (``ASSUMPTION``):
   not ``ongoing`` answers 400; so does ``update-call`` on a call that is not ``ended``
   (Retell's rule since 2026-08-31) and a data-storage downgrade;
 * request bodies are checked against the SDK's field lists: an unknown property is a
-  400, as seed 000 documents for ``update-live-call``;
+  400, as the update-live-call page documents (``additionalProperties: false``);
 * ``stop-call`` sets ``disconnection_reason`` to ``manual_stopped``.
 """
 

@@ -1,6 +1,7 @@
 """Retell webhook rules: ``x-retell-signature`` verification and event mapping.
 
-Wire facts (``retell-sdk`` 6.2.13, ``retell/lib/webhook_auth.py``; ``shared/vendors.md``):
+Wire facts (``retell-sdk`` 6.2.13, ``retell/lib/webhook_auth.py``;
+https://docs.retellai.com/features/secure-webhook):
 
 * header ``x-retell-signature: v=<unix ms>,d=<hex>``, where ``d`` is the hex
   HMAC-SHA256, keyed with the Retell API key, of the raw body followed by ``str(ms)``;
@@ -13,8 +14,8 @@ Retell sends no event id and no event time: the id is derived from the payload
 (:func:`callswitch.webhooks.derive_event_id`), the time is the signed ``v=`` timestamp
 (or, for a stored payload, the call's start or end time).
 
-The SDK also ships an RSA (asymmetric) variant; vendors.md does not document it for
-webhooks, so it is not supported here.
+The SDK also ships an RSA (asymmetric) variant; Retell's webhook pages do not document
+it for webhooks, so it is not supported here.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """An in-memory emulator of the Truedy public call API
 (``https://api.truedy.ai/api/public/v1``; served at ``/calls`` and under that prefix).
 
-Shapes follow seed 002 (Truedy's OpenAPI for ``PATCH /calls/{id}``) and vendors.md:
+Shapes follow Truedy's OpenAPI for ``PATCH /calls/{id}``
+(https://docs.truedy.ai/api-reference/calls/update-call):
 success ``{data, meta: {request_id, ts}, pagination?}``, errors
 ``{error: {code, message, details}, meta}``, FastAPI-style 422 ``{detail: [...]}`` for
 bodies that do not fit the schema. Truedy has no end, delete or live-control endpoint,

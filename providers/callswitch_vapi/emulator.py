@@ -403,7 +403,8 @@ class VapiEmulator(Emulator):
             return JSONResponse(self._view(call, request))
 
     async def _delete(self, request: Request) -> Response:
-        # Deletes the record only: an ongoing call is not hung up (vendors.md).
+        # Deletes the record only: an ongoing call is not hung up (Vapi documents
+        # DELETE /call/{id} as deleting the call's data, not as ending the call).
         await self._object(request, frozenset({"ids"}))
         with self.lock:
             call_id = request.path_params["call_id"]

@@ -1,7 +1,8 @@
 """Vapi webhook ("server message") rules: credential check and event mapping.
 
 Wire facts (``vapi-server-sdk`` 3.0.0 types ``ServerMessage*``,
-``HmacAuthenticationPlan``, ``BearerAuthenticationPlan``; ``shared/vendors.md``):
+``HmacAuthenticationPlan``, ``BearerAuthenticationPlan``;
+https://docs.vapi.ai/server-url/server-authentication):
 
 * authentication is whatever the user configured on the server credential:
   a bearer token (``Authorization: Bearer <token>``; header name and prefix are
