@@ -1,6 +1,10 @@
 """Fair floors at scale (issue 19): fan-out, webhook receiver, emulator throughput.
 
-    python benchmarks/scale.py [--quick]
+    python benchmarks/scale.py [--quick] [--only receiver] [--compare OLD_CHECKOUT]
+
+``--only receiver`` runs section D alone. ``--compare`` (with section D) also runs the
+receiver of another checkout of this repository (its ``src`` and ``providers`` put first
+on the workers' ``PYTHONPATH``), interleaved in the same rounds: a before/after in one run.
 
 C. Async fan-out: N concurrent ``calls.get`` through ``callswitch.connect_async`` against
    raw ``httpx.AsyncClient`` (same pool limits, GET + ``raise_for_status`` + JSON parse),
@@ -335,7 +339,13 @@ async def _post_load(
 
 
 def _receiver_rate(
-    wh: Any, app: str, store: str, workers: int, deliveries: list[Any], tmp: Path
+    wh: Any,
+    app: str,
+    store: str,
+    workers: int,
+    deliveries: list[Any],
+    tmp: Path,
+    code: Path | None = None,
 ) -> tuple[float, dict[str, int]]:
     import receiver_support
 
@@ -344,6 +354,8 @@ def _receiver_rate(
     ledger = app_dir / "ledger.txt"
     ledger.touch()
     env = {"CS_STORE": store, "CS_LEDGER": str(ledger), "CS_KEY": wh.KEY}
+    if code is not None:  # the other checkout's callswitch and plugins shadow this one's
+        env["PYTHONPATH"] = f"{code / 'src'}:{code / 'providers'}"
     original = receiver_support.WORKER_APP
     receiver_support.WORKER_APP = app
     try:
@@ -355,7 +367,7 @@ def _receiver_rate(
     return (len(deliveries) - 50) / seconds, dict(wh._ledger(ledger))
 
 
-def receiver(events: int, repeat: int) -> list[list[str]]:
+def receiver(events: int, repeat: int, compare: Path | None = None) -> list[list[str]]:
     import webhooks as wh  # puts tests/webhooks (receiver_support) on sys.path
 
     redis_server = wh.redis_server
@@ -368,20 +380,30 @@ def receiver(events: int, repeat: int) -> list[list[str]]:
             stores = {"sqlite": f"sqlite:{tmp / 'bench.db'}", "redis": f"redis:{redis_url}"}
             for r in range(repeat):
                 for workers in (1, 4):
-                    runs = [(label, store, wh.BENCH_APP) for label, store in stores.items()]
-                    runs.append(("floor", "sqlite:unused", FLOOR_APP))
-                    for label, store, app in runs:
-                        prefix = f"{label}-{workers}-{r}-{time.monotonic_ns()}"
+                    runs: list[tuple[str, str, str, Path | None]] = [
+                        (label, store, wh.BENCH_APP, None) for label, store in stores.items()
+                    ]
+                    if compare is not None:
+                        runs += [
+                            (f"{label} (old)", store, wh.BENCH_APP, compare)
+                            for label, store in stores.items()
+                        ]
+                    runs.append(("floor", "sqlite:unused", FLOOR_APP, None))
+                    for label, store, app, code in runs:
+                        prefix = f"{label.split()[0]}-{workers}-{r}-{time.monotonic_ns()}"
                         deliveries = [wh._signed(f"{prefix}-{i}") for i in range(events + 50)]
-                        rate, handled = _receiver_rate(wh, app, store, workers, deliveries, tmp)
+                        rate, handled = _receiver_rate(
+                            wh, app, store, workers, deliveries, tmp, code
+                        )
                         if label != "floor":
                             assert len(handled) == events + 50
                             assert all(v == 1 for v in handled.values())
                         rates.setdefault(f"{label}-{workers}", []).append(rate)
     rows = []
+    labels = ("sqlite", "sqlite (old)", "redis", "redis (old)") if compare else ("sqlite", "redis")
     for workers in (1, 4):
         floor = rates[f"floor-{workers}"]
-        for label in ("sqlite", "redis"):
+        for label in labels:
             got = rates[f"{label}-{workers}"]
             rr = _ratios(got, floor)
             rows.append(
@@ -495,10 +517,14 @@ def emulator(
 # ------------------------------------------------------------------------------ main
 
 
-def main(quick: bool) -> None:
+def main(quick: bool, only: str | None = None, compare: Path | None = None) -> None:
     from run import table
 
     repeat = 5
+    events = 500 if quick else 2000
+    if only == "receiver":
+        _print_receiver(table, events, repeat, compare)
+        return
     sizes = (1_000, 10_000)
     print(
         f"C. Async fan-out: concurrent calls.get (Retell, {len(json.dumps(_small_call()))} B "
@@ -521,17 +547,7 @@ def main(quick: bool) -> None:
             fanout(sizes, repeat, 1_000 if quick else 10_000),
         )
     )
-    events = 500 if quick else 2000
-    print(
-        f"\nD. Webhook receiver events/s (32 raw keep-alive connections, {events} events per run, "
-        f"{repeat} interleaved rounds) vs a bare ASGI endpoint verifying the same HMAC"
-    )
-    print(
-        table(
-            ["store, workers", "Receiver", "HMAC-only floor", "ratio", "target"],
-            receiver(events, repeat),
-        )
-    )
+    _print_receiver(table, events, repeat, compare)
     total = 3_000 if quick else 10_000
     checkpoints = (10_000, 50_000, 100_000)
     print(
@@ -542,6 +558,20 @@ def main(quick: bool) -> None:
     print(table(["load", "emulator", "bare Starlette", "ratio", "target"], rows))
     print(f"\n   Emulator RSS over {checkpoints[-1]:,} requests (flat memory):")
     print(table(["requests", "RSS", "peak RSS"], mem_rows))
+
+
+def _print_receiver(table: Any, events: int, repeat: int, compare: Path | None) -> None:
+    print(
+        f"\nD. Webhook receiver events/s (32 raw keep-alive connections, {events} events per run, "
+        f"{repeat} interleaved rounds) vs a bare ASGI endpoint verifying the same HMAC"
+        + (f"; '(old)' rows run the code in {compare}" if compare else "")
+    )
+    print(
+        table(
+            ["store, workers", "Receiver", "HMAC-only floor", "ratio", "target"],
+            receiver(events, repeat, compare),
+        )
+    )
 
 
 def _small_call() -> dict[str, Any]:
@@ -562,4 +592,13 @@ if __name__ == "__main__":
     elif command == "_fanout":
         _child_fanout(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6])
     else:
-        main("--quick" in sys.argv)
+        import argparse
+
+        parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+        parser.add_argument("--quick", action="store_true", help="fewer events and sizes")
+        parser.add_argument("--only", choices=["receiver"], help="run one section alone")
+        parser.add_argument(
+            "--compare", type=Path, help="another checkout whose receiver runs beside this one"
+        )
+        args = parser.parse_args()
+        main(args.quick, args.only, args.compare)

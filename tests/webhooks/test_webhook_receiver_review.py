@@ -75,7 +75,7 @@ def test_refused_body_log_line_has_no_body_content(
             "(ValueError: bad value 'cust_secret_555')"
         )
 
-    monkeypatch.setattr(_receiver, "parse", quoting)
+    monkeypatch.setattr(_receiver, "parse_with", quoting)
     receiver = Receiver(secrets={"retell": samples.KEY}, store=MemoryStore())
     headers, body = signed("retell", samples.retell_payloads()["call_ended"])
     caplog.set_level(logging.INFO, logger="callswitch.webhooks")

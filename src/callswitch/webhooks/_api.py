@@ -26,14 +26,28 @@ DEFAULT_TOLERANCE = 300.0
 
 _CAPABILITY: Final[CapabilityName] = "webhooks.verify"
 
+# provider -> (the registry's spec, its loaded rules). Valid while the registry returns
+# that very spec object: a plugin registered (or re-registered) later is a new spec.
+_LOADED: dict[str, tuple[ProviderSpec, WebhookRules]] = {}
+
 
 def load_rules(provider: str) -> WebhookRules:
     """The webhook rules of an installed provider (imported on first use)."""
-    from callswitch.errors import ConfigurationError, UnsupportedCapabilityError
-    from callswitch.provider import load_object
     from callswitch.registry import default_registry
 
     spec: ProviderSpec = default_registry().get(provider)
+    loaded = _LOADED.get(provider)
+    if loaded is not None and loaded[0] is spec:
+        return loaded[1]
+    rules = _rules_of(spec, provider)
+    _LOADED[provider] = (spec, rules)
+    return rules
+
+
+def _rules_of(spec: ProviderSpec, provider: str) -> WebhookRules:
+    from callswitch.errors import ConfigurationError, UnsupportedCapabilityError
+    from callswitch.provider import load_object
+
     if not spec.capabilities.supports(_CAPABILITY) or spec.webhooks is None:
         raise UnsupportedCapabilityError(
             provider,
@@ -112,12 +126,24 @@ def _verify(
     now: float | datetime | None,
 ) -> tuple[WebhookRules, bytes, datetime | None]:
     rules = load_rules(provider)
+    data, signed_at = _verify_with(rules, headers, body, secret, tolerance, now)
+    return rules, data, signed_at
+
+
+def _verify_with(
+    rules: WebhookRules,
+    headers: Any,
+    body: object,
+    secret: WebhookSecret,
+    tolerance: float | timedelta | None,
+    now: float | datetime | None,
+) -> tuple[bytes, datetime | None]:
     data = _body_bytes(body)
     normalized = headers if isinstance(headers, Headers) else Headers(headers)
     signed_at = rules.verify(
         normalized, data, secret, tolerance=_tolerance(tolerance, rules), now=_now(now)
     )
-    return rules, data, signed_at
+    return data, signed_at
 
 
 def verify(
@@ -154,6 +180,21 @@ def parse(
     arguments and the module docstring for the errors.
     """
     rules, data, signed_at = _verify(provider, headers, body, secret, tolerance, now)
+    return rules.parse(_json_object(provider, data), signed_at=signed_at)
+
+
+def parse_with(
+    rules: WebhookRules,
+    provider: str,
+    *,
+    headers: Any,
+    body: bytes | str,
+    secret: WebhookSecret,
+    tolerance: float | timedelta | None = None,
+) -> CallEvent:
+    """:func:`parse` with ``provider``'s rules already in hand (from :func:`load_rules`);
+    the same verification, for a caller that keeps them (the Receiver)."""
+    data, signed_at = _verify_with(rules, headers, body, secret, tolerance, None)
     return rules.parse(_json_object(provider, data), signed_at=signed_at)
 
 

@@ -22,6 +22,7 @@ import inspect
 import json
 import logging
 import math
+import threading
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import Any, TypeAlias, TypeVar
@@ -30,10 +31,18 @@ import attrs
 
 from callswitch import _observe
 from callswitch.errors import InvalidRequestError, InvalidSignatureError
-from callswitch.webhooks._api import load_rules, parse
+from callswitch.webhooks._api import load_rules, parse_with
 from callswitch.webhooks._events import CallEvent, EventType
+from callswitch.webhooks._rules import WebhookRules
 from callswitch.webhooks._signing import WebhookSecret
-from callswitch.webhooks._stores import DEFAULT_LEASE, Claim, ClaimStatus, Store, seconds
+from callswitch.webhooks._stores import (
+    DEFAULT_LEASE,
+    Claim,
+    ClaimStatus,
+    MemoryStore,
+    Store,
+    seconds,
+)
 
 __all__ = ["Handler", "Receiver"]
 
@@ -80,8 +89,8 @@ class Receiver:
             raise InvalidRequestError(
                 'Receiver needs secrets={"<provider>": <secret>, ...} for at least one provider'
             )
-        for provider in secrets:
-            load_rules(provider)  # unknown provider, or one without webhooks: fail now
+        # Loaded once: an unknown provider, or one without webhooks, fails here.
+        self._rules: dict[str, WebhookRules] = {p: load_rules(p) for p in secrets}
         if not isinstance(store, Store):
             raise InvalidRequestError(
                 f"store must have claim(), complete() and release() (MemoryStore, "
@@ -93,6 +102,9 @@ class Receiver:
             )
         self._secrets = dict(secrets)
         self._store = store
+        # A MemoryStore only takes a lock around a dict: called on the event loop
+        # directly. Any other store may block (disk, network): called in a thread.
+        self._store_blocks = type(store) is not MemoryStore
         self._lease = seconds(lease, "lease")
         self._tolerance = tolerance
         self._max_body = max_body
@@ -135,7 +147,8 @@ class Receiver:
         if provider not in self._secrets:
             return _reply(404, error=f"no webhook provider at /{provider}")
         try:
-            return parse(
+            return parse_with(
+                self._rules[provider],
                 provider,
                 headers=headers,
                 body=body,
@@ -231,25 +244,84 @@ class Receiver:
         event = self._verify(provider, headers, data)
         if not isinstance(event, CallEvent):
             return event
-        claim = await asyncio.to_thread(self._store.claim, event.key, self._lease)
+        handlers = self._matching(event)
+        gate = _Gate()
+        if not any(inspect.iscoroutinefunction(h) for h in handlers):
+            # Claim, handlers and complete/release in one worker thread. On cancel the
+            # thread still finishes what it started: it records the outcome, or it
+            # releases a claim that no handler has started on yet.
+            loop = asyncio.get_running_loop()
+            try:
+                outcome = await asyncio.to_thread(self._run_sync, event, handlers, gate, loop)
+            except asyncio.CancelledError:
+                gate.cancel()
+                raise
+            return outcome if isinstance(outcome, _Reply) else self._not_claimed(event, outcome)
+        return await self._run_async(event, handlers, gate)
+
+    def _claim(self, event: CallEvent, gate: _Gate) -> Claim:
+        claim = self._store.claim(event.key, self._lease)
+        if claim.status is ClaimStatus.CLAIMED and claim.token is not None:
+            gate.claimed(self._store, event.key, claim.token)
+        return claim
+
+    def _run_sync(
+        self,
+        event: CallEvent,
+        handlers: list[Handler],
+        gate: _Gate,
+        loop: asyncio.AbstractEventLoop,
+    ) -> _Reply | Claim:
+        """In a worker thread: claim, run the (synchronous) handlers, complete or release."""
+        claim = self._claim(event, gate)
+        if claim.status is not ClaimStatus.CLAIMED or claim.token is None:
+            return claim
+        if gate.released:  # cancelled before any handler started
+            return _reply(503, retry_after=1.0, error="delivery cancelled", key=event.key)
+        try:
+            _call_all(handlers, event, loop)
+        except Exception as exc:
+            return self._failed(event, claim.token, exc)
+        except BaseException:
+            self._store.release(event.key, claim.token)
+            raise
+        return self._done(event, claim.token)
+
+    async def _run_async(self, event: CallEvent, handlers: list[Handler], gate: _Gate) -> _Reply:
+        """Some handlers are ``async def``: they run on the loop; the store calls (in a
+        thread unless the store is a MemoryStore) and each run of sync handlers (one
+        thread hop for consecutive ones) around them."""
+        if self._store_blocks:
+            try:
+                claim = await asyncio.to_thread(self._claim, event, gate)
+            except asyncio.CancelledError:
+                token = gate.cancel()  # set when the thread claimed before the cancel
+                if token is not None:
+                    self._store.release(event.key, token)
+                raise
+        else:
+            claim = self._claim(event, gate)
         if claim.status is not ClaimStatus.CLAIMED or claim.token is None:
             return self._not_claimed(event, claim)
+        loop = asyncio.get_running_loop()
         try:
-            for handler in self._matching(event):
-                if inspect.iscoroutinefunction(handler):
-                    await handler(event)
+            for group in _runs(handlers):
+                if inspect.iscoroutinefunction(group[0]):
+                    await group[0](event)
                 else:
-                    result = await asyncio.to_thread(handler, event)
-                    if inspect.isawaitable(result):
-                        await result
+                    await asyncio.to_thread(_call_all, group, event, loop)
         except Exception as exc:
-            return await asyncio.to_thread(self._failed, event, claim.token, exc)
+            if self._store_blocks:
+                return await asyncio.to_thread(self._failed, event, claim.token, exc)
+            return self._failed(event, claim.token, exc)
         except BaseException:
             # Cancelled (client gone, shutdown): release now, in this thread, since a
             # cancelled task may not get to await again; else the claim waits for the lease.
             self._store.release(event.key, claim.token)
             raise
-        return await asyncio.to_thread(self._done, event, claim.token)
+        if self._store_blocks:
+            return await asyncio.to_thread(self._done, event, claim.token)
+        return self._done(event, claim.token)
 
     def asgi(self) -> Callable[..., Awaitable[None]]:
         """This receiver as an ASGI app: ``POST /{provider}`` (``/retell``, ``/vapi``...).
@@ -315,3 +387,52 @@ async def _lifespan(receive: Receive, send: Send) -> None:
 
 async def _awaited(result: Awaitable[Any]) -> None:
     await result
+
+
+class _Gate:
+    """Between a coroutine that gets cancelled and the worker thread claiming for it:
+    whichever of "claimed" and "cancelled" happens second sees the other, so a claim
+    taken for a delivery nobody waits for any more is never left held."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cancelled = False
+        self._token: str | None = None
+        self.released = False
+
+    def claimed(self, store: Store, key: str, token: str) -> None:
+        """In the thread, right after a successful claim: release it if cancelled."""
+        with self._lock:
+            if not self._cancelled:
+                self._token = token
+                return
+        store.release(key, token)
+        self.released = True
+
+    def cancel(self) -> str | None:
+        """On the loop, when cancelled: the token claimed already (its holder must now
+        release it, if no thread is going on with it), else None."""
+        with self._lock:
+            self._cancelled = True
+            return self._token
+
+
+def _runs(handlers: list[Handler]) -> list[list[Handler]]:
+    """Each ``async def`` handler alone, consecutive other handlers together, in order."""
+    groups: list[list[Handler]] = []
+    for handler in handlers:
+        sync = not inspect.iscoroutinefunction(handler)
+        if sync and groups and not inspect.iscoroutinefunction(groups[-1][0]):
+            groups[-1].append(handler)
+        else:
+            groups.append([handler])
+    return groups
+
+
+def _call_all(handlers: list[Handler], event: CallEvent, loop: asyncio.AbstractEventLoop) -> None:
+    """In a worker thread: the handlers in order. An awaitable one returns (a plain
+    function returning a coroutine) is awaited on ``loop`` before the next one runs."""
+    for handler in handlers:
+        result = handler(event)
+        if inspect.isawaitable(result):
+            asyncio.run_coroutine_threadsafe(_awaited(result), loop).result()
