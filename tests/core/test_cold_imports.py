@@ -26,6 +26,9 @@ NOT_FOR_CONNECT = (
 
 #: Never needed to verify and parse one webhook (a serverless handler's whole job).
 NOT_FOR_PARSE = (
+    "callswitch.client",
+    "callswitch.calls",
+    "callswitch._engine",
     "callswitch.webhooks._receiver",
     "callswitch.webhooks._stores",
     "callswitch.webhooks._redis_store",
@@ -112,12 +115,15 @@ def test_every_public_name_imports_from_a_fresh_interpreter(module: str) -> None
 def test_lazy_names_are_the_objects_from_their_homes() -> None:
     """A name loaded on first access is the defining module's object, not a copy."""
     import callswitch
+    import callswitch.client
     import callswitch.plugin
     import callswitch.webhooks
     import callswitch.webhooks._receiver
     import callswitch.webhooks._rules
     import callswitch.webhooks._stores
 
+    assert callswitch.Client is callswitch.client.Client
+    assert callswitch.AsyncClient is callswitch.client.AsyncClient
     assert callswitch.webhooks.Receiver is callswitch.webhooks._receiver.Receiver
     assert callswitch.webhooks.SQLiteStore is callswitch.webhooks._stores.SQLiteStore
     assert callswitch.plugin.WebhookRules is callswitch.webhooks._rules.WebhookRules
