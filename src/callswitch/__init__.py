@@ -21,7 +21,6 @@ from callswitch import errors
 from callswitch import registry as _registry
 from callswitch._version import __version__
 from callswitch.capabilities import Capabilities, Capability, CapabilityMatrix, Support
-from callswitch.client import AsyncClient, Client
 from callswitch.config import OnUnsupported, Secret, Timeouts
 from callswitch.models import (
     Call,
@@ -47,6 +46,7 @@ if TYPE_CHECKING:
 
     from callswitch import webhooks
     from callswitch.capabilities import Capability as _Capability
+    from callswitch.client import AsyncClient, Client
     from callswitch.config import Settings
     from callswitch.otel import OpenTelemetryPlugin
     from callswitch.provider import ProviderSpec
@@ -189,6 +189,8 @@ def connect(
         from_number,
         max_response_bytes,
     )
+    from callswitch.client import Client
+
     return Client.from_spec(spec, settings, http_client)
 
 
@@ -222,6 +224,8 @@ def connect_async(
         from_number,
         max_response_bytes,
     )
+    from callswitch.client import AsyncClient
+
     return AsyncClient.from_spec(spec, settings, http_client)
 
 
@@ -309,8 +313,12 @@ def capability_matrix() -> CapabilityMatrix:
 
 
 #: Names that load their module on first access: only some applications need them, and
-#: importing them eagerly made ``import callswitch`` cost more (webhooks: ~13 ms).
+#: importing them eagerly made ``import callswitch`` cost more (webhooks: ~13 ms). The
+#: clients load at the first ``connect()``: ``import callswitch.webhooks`` (which runs
+#: this module first) in a webhook handler needs no client, engine or calls surface.
 _LAZY = {
+    "Client": ("callswitch.client", "Client"),
+    "AsyncClient": ("callswitch.client", "AsyncClient"),
     "emulators": ("callswitch.emulators", None),
     "testing": ("callswitch.testing", None),
     "webhooks": ("callswitch.webhooks", None),

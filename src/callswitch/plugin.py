@@ -21,6 +21,8 @@ Groups (``docs/plugins.md`` gives one line per name):
 
 from __future__ import annotations
 
+import typing
+
 from callswitch._kit import (
     ListFilters,
     LruCache,
@@ -58,24 +60,51 @@ from callswitch.provider import (
     merge_options,
     parse_retry_after,
 )
-from callswitch.webhooks._rules import (
-    CallEvent,
-    EventType,
-    Headers,
-    HmacAuth,
-    HmacScheme,
-    SharedSecretAuth,
-    WebhookRules,
-    WebhookSecret,
-    call_event,
-    check_freshness,
-    event_name,
-    event_time,
-    fixed_secret,
-    mapped_call,
-    secret_text,
-    verify_hmac,
-    verify_shared_secret,
+
+if typing.TYPE_CHECKING:
+    from callswitch.webhooks._rules import (
+        CallEvent,
+        EventType,
+        Headers,
+        HmacAuth,
+        HmacScheme,
+        SharedSecretAuth,
+        WebhookRules,
+        WebhookSecret,
+        call_event,
+        check_freshness,
+        event_name,
+        event_time,
+        fixed_secret,
+        mapped_call,
+        secret_text,
+        verify_hmac,
+        verify_shared_secret,
+    )
+
+#: The webhook-rule names, loaded on first access (PEP 562): a provider's plugin module
+#: imports this module when its provider is looked up, and connecting to a provider
+#: needs none of the webhook code (nor the signing modules' hmac and secrets).
+_WEBHOOK_RULES = frozenset(
+    {
+        "CallEvent",
+        "EventType",
+        "Headers",
+        "HmacAuth",
+        "HmacScheme",
+        "SharedSecretAuth",
+        "WebhookRules",
+        "WebhookSecret",
+        "call_event",
+        "check_freshness",
+        "event_name",
+        "event_time",
+        "fixed_secret",
+        "mapped_call",
+        "secret_text",
+        "verify_hmac",
+        "verify_shared_secret",
+    }
 )
 
 __all__ = [
@@ -132,3 +161,17 @@ __all__ = [
     "verify_hmac",
     "verify_shared_secret",
 ]
+
+
+def __getattr__(name: str) -> typing.Any:
+    if name not in _WEBHOOK_RULES:
+        raise AttributeError(f"module 'callswitch.plugin' has no attribute {name!r}")
+    from callswitch.webhooks import _rules
+
+    value = getattr(_rules, name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WEBHOOK_RULES})
