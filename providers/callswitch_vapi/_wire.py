@@ -57,8 +57,9 @@ PHONE_NUMBER = "/phone-number/{number_id}"
 #: ``GET`` searches phone numbers, paginated (``phone_number_controller_find_all_paginated``).
 PHONE_NUMBER_SEARCH = "/v2/phone-number"
 
-#: The largest ``limit`` the emulator accepts on a listing. The SDK only says the default
-#: is 100; the cap is the emulator's assumption [INF].
+#: The largest ``limit`` one listing request asks for: the emulator refuses more, and the
+#: adapter never sends more (a larger page size is clamped to it). The SDK only says the
+#: default is 100; the cap is an assumption [INF].
 MAX_PAGE_SIZE = 1000
 
 # ------------------------------------------------------------------------ status spellings
@@ -129,17 +130,27 @@ def window_page(
     Vapi sends no cursor, so the next page asks for ``createdAtLe`` the oldest
     ``createdAt`` seen, with ``limit`` raised by the number of ids already returned at
     that instant; those ids are skipped. Calls sharing a timestamp across a page
-    boundary are thus neither repeated nor lost. Assumes newest-first order and that
-    Vapi honours ``limit`` as asked [INF, vendors.md].
+    boundary are thus neither repeated nor lost. ``limit`` never exceeds
+    :data:`MAX_PAGE_SIZE`; a crowd of that many calls at one instant cannot be paged past
+    (ProviderError). Assumes newest-first order and that Vapi honours ``limit`` as asked
+    [INF].
     Returns (rows not returned before, next window or None at the end).
     """
     params = dict(base)
     seen: frozenset[str] = frozenset()
     if window is not None:
+        if len(window.seen) >= MAX_PAGE_SIZE:
+            # Every row of a full page would be one already returned: no way forward.
+            raise ProviderError(
+                f"cannot page further: at least {len(window.seen)} calls were created at "
+                f"{window.before}, and one GET /call returns at most {MAX_PAGE_SIZE}; "
+                "narrow the listing with created_after / created_before",
+                provider=PROVIDER,
+            )
         params.pop("createdAtLt", None)
         params["createdAtLe"] = window.before
         seen = window.seen
-    limit = page_size + len(seen)
+    limit = min(max(1, page_size) + len(seen), MAX_PAGE_SIZE)
     params["limit"] = limit
     response = yield Request("GET", path, params=params, operation=operation)
     rows = bare_rows(response)

@@ -20,6 +20,8 @@ them all. The tree::
     +-- WaitTimeoutError              calls.wait gave up before the call reached a status
                                       it waited for (TimeoutError)
     +-- AllProvidersFailedError       a router found no vendor to take a new call; nothing created
+    +-- StorageLockedError            a SQLite file (webhook store, campaign journal) stayed
+                                      locked past its busy timeout (TimeoutError)
 
 Misuse (``InvalidRequestError``) subclasses :class:`ValueError`, so code that already
 catches ``ValueError`` for bad input keeps working; ``WaitTimeoutError`` subclasses the
@@ -44,6 +46,7 @@ __all__ = [
     "ProviderError",
     "RateLimitError",
     "ServerError",
+    "StorageLockedError",
     "TransportError",
     "UnsupportedCapabilityError",
     "UnsupportedCapabilityWarning",
@@ -269,6 +272,19 @@ class AllProvidersFailedError(CallswitchError):
             f"no provider took {operation}, and nothing was created: {listed}. "
             "Wait for a cooldown to pass, fix the refused request, or add a provider"
         )
+
+
+class StorageLockedError(CallswitchError, TimeoutError):
+    """A SQLite file callswitch keeps (the webhook ``SQLiteStore``, the campaign
+    ``SQLiteJournal``) stayed locked by another connection for longer than its busy
+    timeout. ``path`` is the file, ``timeout`` the seconds waited; the message says how
+    to fix it. SQLite's own ``OperationalError`` is the ``__cause__``.
+    """
+
+    def __init__(self, message: str, *, path: str, timeout: float) -> None:
+        self.path = path
+        self.timeout = timeout
+        super().__init__(message)
 
 
 def error_class_for_status(status_code: int) -> type[ProviderError]:

@@ -560,3 +560,20 @@ def test_emulate_server_exit_becomes_one_line(fake: str, monkeypatch: pytest.Mon
     assert code == 2
     assert len(err.splitlines()) == 1
     assert "--port" in err
+
+
+def test_python_dash_m_callswitch_is_the_console_script() -> None:
+    """`python -m callswitch` runs the same entry point as `callswitch`: the same help,
+    the same output, and the same exit code for a usage error."""
+    base = [sys.executable, "-m", "callswitch"]
+    helped = subprocess.run([*base, "--help"], capture_output=True, text=True, timeout=60)
+    assert helped.returncode == 0, helped.stderr
+    assert "usage: callswitch" in helped.stdout
+    listed = subprocess.run([*base, "providers"], capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    code, out, _ = run(["providers"])
+    assert code == 0
+    assert listed.stdout == out
+    bare = subprocess.run(base, capture_output=True, text=True, timeout=60)
+    assert bare.returncode == 2
+    assert "usage: callswitch" in bare.stderr

@@ -37,7 +37,9 @@ def test_state_endpoint_moves_a_call(served: tuple[Emulator, httpx.Client]) -> N
     assert moved.status_code == 200
     assert moved.json()["vendor_status"] == "ongoing"
     failed = http.post(f"/_emulator/calls/{call_id}/state", json={"status": "failed"})
-    assert failed.json()["vendor_status"] == "error"
+    assert failed.status_code == 409  # it connected: failed means it never did
+    ended = http.post(f"/_emulator/calls/{call_id}/state", json={"status": "ended"})
+    assert ended.json()["vendor_status"] == "ended"
     assert http.post(f"/_emulator/calls/{call_id}/state", json={"status": "x"}).status_code == 400
     assert http.post("/_emulator/calls/nope/state", json={"status": "ended"}).status_code == 404
 

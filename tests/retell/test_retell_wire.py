@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from starlette.routing import Match
 
 from callswitch import CallUpdate, LiveControl, emulators
@@ -45,12 +46,12 @@ def test_every_status_the_emulator_writes_is_one_the_mapping_reads() -> None:
     try:
         client = emu.connect()
         records = [emu.new_call(s, {}) for s in ("queued", "ongoing", "ended", "failed")]
-        live = emu.new_call("ongoing", {})
-        emu.set_status(live["call_id"], "failed")  # fails mid-call: "error"
+        live = emu.add_call("ongoing")
+        with pytest.raises(emulators.StatusConflict):
+            emu.set_status(live["call_id"], "failed")  # it connected: failed is refused
+        live = emu.set_status(live["call_id"], "ended")
         stopped = emu.new_call("ongoing", {})
         client.calls.end(stopped["call_id"])
-        # A call that errors after connecting is "ended" in the mapping's table (failed
-        # means it never connected), although the emulator was asked for "failed".
         wanted = ["queued", "ongoing", "ended", "failed", "ended", "ended"]
         for record, status in zip([*records, live, stopped], wanted, strict=True):
             assert record["call_status"] in _mapping.STATUSES

@@ -19,6 +19,7 @@ from typing import Protocol
 
 import attrs
 
+from callswitch import _sqlite
 from callswitch.errors import ConfigurationError
 
 __all__ = ["FINAL", "Entry", "Journal", "SQLiteJournal"]
@@ -92,13 +93,21 @@ CREATE TABLE IF NOT EXISTS campaign_rows (
 
 class SQLiteJournal:
     """A journal in one SQLite file (created if missing). Safe to share between threads
-    of one process; two processes on one file are serialised by SQLite's own locking."""
+    of one process; two processes on one file are serialised by SQLite's own locking,
+    waiting up to ``timeout`` seconds for a lock, then raising StorageLockedError."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0) -> None:
         self.path = Path(path)
         try:
-            self._db = sqlite3.connect(
-                self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+            self._db = _sqlite.connect(
+                self.path,
+                timeout=timeout,
+                what="campaign journal",
+                advice="pass SQLiteJournal(..., timeout=) a longer timeout; for campaigns on "
+                "several machines give each machine its own journal file and share the "
+                "call budget with RedisLimiter(url)",
+                isolation_level=None,
+                check_same_thread=False,
             )
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")

@@ -34,7 +34,12 @@ from callswitch.errors import ConfigurationError
 
 try:
     from callswitch.emulators._app import Emulator
-    from callswitch.emulators._errors import CallNotFound, ConnectionDropped, JSONBodyError
+    from callswitch.emulators._errors import (
+        CallNotFound,
+        ConnectionDropped,
+        JSONBodyError,
+        StatusConflict,
+    )
     from callswitch.emulators._faults import Fault
     from callswitch.emulators._store import NEUTRAL_STATUSES
     from callswitch.emulators._transport import AsyncEmulatorTransport, EmulatorTransport
@@ -53,6 +58,7 @@ __all__ = [
     "EmulatorTransport",
     "Fault",
     "JSONBodyError",
+    "StatusConflict",
     "create",
     "running",
     "serve",

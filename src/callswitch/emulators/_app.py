@@ -154,7 +154,9 @@ class Emulator(CallStore):
         """POST the vendor's webhook, signed with ``secret``, to ``url`` on each change of
         a call's status, plus ``duplicates`` extra copies. Sent from a background thread,
         retried on non-2xx answers (``attempts``, ``backoff``, ``max_backoff`` in
-        ``retry``). ``transport`` is an httpx transport to send through (tests)."""
+        ``retry``; ``max_queue`` and ``max_log`` bound the waiting deliveries and the
+        log, see :attr:`webhook_drops`). ``transport`` is an httpx transport to send
+        through (tests)."""
         check_webhook_options(url, secret, duplicates)
         sender = WebhookSender(
             url,
@@ -191,9 +193,20 @@ class Emulator(CallStore):
 
     @property
     def webhook_log(self) -> list[Delivery]:
-        """Each webhook delivery finished so far (event, copy, attempts, last status)."""
+        """Each webhook delivery finished so far (event, copy, attempts, last status); the
+        last ``max_log`` (10,000 by default) of them."""
         sender = self._webhooks
         return [] if sender is None else sender.log
+
+    @property
+    def webhook_drops(self) -> dict[str, int]:
+        """``{"unsent": n, "log": m}``: deliveries dropped without being sent (the queue
+        of ``max_queue``, 10,000 by default, was full, or the emulator was closed), and
+        finished ones pushed out of :attr:`webhook_log`."""
+        sender = self._webhooks
+        if sender is None:
+            return {"unsent": 0, "log": 0}
+        return {"unsent": sender.dropped, "log": sender.log_dropped}
 
     # -- what a vendor supplies (and the CallStore hooks) -------------------------------
     def routes(self) -> list[BaseRoute]:
@@ -240,6 +253,7 @@ class Emulator(CallStore):
         """Forget every call, fault and logged request."""
         with self.lock:
             self.calls.clear()
+            self._connected.clear()
             self._network.clear()
             self._faults.clear()
             self._log.clear()

@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from callswitch.emulators._asgi import json_body
-from callswitch.emulators._errors import CallNotFound, JSONBodyError
+from callswitch.emulators._errors import CallNotFound, JSONBodyError, StatusConflict
 from callswitch.emulators._faults import Fault
 from callswitch.emulators._store import check_status
 
@@ -83,6 +83,8 @@ class _ControlAPI:
             status = data.get("status")
             check_status(status)
             record = self.emulator.set_status(request.path_params["call_id"], str(status))
+        except StatusConflict as exc:
+            return _error(409, str(exc))
         except (JSONBodyError, ValueError) as exc:
             return _error(400, str(exc))
         except CallNotFound:

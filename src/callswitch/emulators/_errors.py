@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["CallNotFound", "ConnectionDropped", "JSONBodyError"]
+__all__ = ["CallNotFound", "ConnectionDropped", "JSONBodyError", "StatusConflict"]
 
 
 class ConnectionDropped(Exception):
@@ -18,3 +18,9 @@ class CallNotFound(LookupError):
 
 class JSONBodyError(ValueError):
     """The request body is not the JSON the endpoint needs."""
+
+
+class StatusConflict(ValueError):
+    """The call cannot move to that status from where it is (the control API answers
+    409): ``failed`` means the call never connected, so a call that has connected
+    (became ongoing) can only be ``ended``."""

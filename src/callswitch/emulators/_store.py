@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from callswitch.emulators._errors import CallNotFound
+from callswitch.emulators._errors import CallNotFound, StatusConflict
 from callswitch.emulators._network import PhoneNetwork, check_delay
 
 __all__ = ["NEUTRAL_STATUSES", "CallStore", "StatusHook", "check_status"]
@@ -51,6 +51,8 @@ class CallStore:
         self.calls: dict[str, dict[str, Any]] = {}
         self._network = PhoneNetwork()
         self._status_hooks: list[StatusHook] = []
+        #: Ids of the calls that connected (became ongoing) since they were last queued.
+        self._connected: set[str] = set()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -136,11 +138,22 @@ class CallStore:
             return copy.deepcopy(record)
 
     def set_status(self, call_id: str, status: str) -> dict[str, Any]:
-        """Move a stored call to neutral ``status``; returns a copy of the record."""
+        """Move a stored call to neutral ``status``; returns a copy of the record.
+
+        ``failed`` means "never connected" on every provider, so a call that has
+        connected (it is, or was, ongoing) cannot be failed: that raises
+        :class:`StatusConflict` (409 from the control API) and changes nothing. End it
+        with ``ended`` instead, or move it back to ``queued`` first.
+        """
         check_status(status)
         with self.lock:
             self.tick()
             call = self.find(call_id)
+            if status == "failed" and call_id in self._connected:
+                raise StatusConflict(
+                    f"call {call_id!r} has already connected ({self.vendor_status(call)}), "
+                    "and failed means it never connected: ask for 'ended' to end it"
+                )
             self.apply_status(call, status)
             return copy.deepcopy(call)
 
@@ -175,7 +188,12 @@ def _noting(apply_status: Callable[..., None]) -> Callable[..., None]:
     def wrapper(self: CallStore, call: dict[str, Any], status: str) -> None:
         before = self.vendor_status(call)
         apply_status(self, call, status)
-        self._network.moved(self.call_id(call), status, self.now())
+        call_id = self.call_id(call)
+        if status == "ongoing":
+            self._connected.add(call_id)
+        elif status == "queued":
+            self._connected.discard(call_id)
+        self._network.moved(call_id, status, self.now())
         after = self.vendor_status(call)
         if after != before:
             self.status_changed(call, before, after)

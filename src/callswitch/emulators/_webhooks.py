@@ -10,6 +10,13 @@ At least once, as the vendors promise: a non-2xx answer or a transport error is 
 with doubling waits (``backoff``, capped at ``max_backoff``) up to ``attempts`` times;
 ``duplicates`` extra copies of each delivery (re-signed, same body) then follow, to
 exercise the receiver's de-duplication.
+
+Bounded, so a long-running emulator with a slow or absent receiver cannot grow without
+limit: at most ``max_queue`` deliveries wait (when full, the oldest waiting one is
+dropped unsent and counted in ``WebhookSender.dropped``), and the log keeps the last
+``max_log`` finished deliveries (older ones counted in ``WebhookSender.log_dropped``).
+After :meth:`WebhookSender.close` nothing more is posted: waiting deliveries are
+dropped and a delivery being retried stops before its next attempt.
 """
 
 from __future__ import annotations
@@ -17,9 +24,9 @@ from __future__ import annotations
 import json
 import logging
 import math
-import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -28,7 +35,19 @@ import httpx
 
 from callswitch.errors import InvalidRequestError
 
-__all__ = ["Delivery", "WebhookSender", "check_webhook_options", "signer_for"]
+__all__ = [
+    "MAX_LOG",
+    "MAX_QUEUE",
+    "Delivery",
+    "WebhookSender",
+    "check_webhook_options",
+    "signer_for",
+]
+
+#: Default bound of the deliveries waiting to be sent.
+MAX_QUEUE = 10_000
+#: Default bound of the finished deliveries kept in the log.
+MAX_LOG = 10_000
 
 logger = logging.getLogger("callswitch.emulators")
 
@@ -72,7 +91,7 @@ def check_webhook_options(url: object, secret: object, duplicates: object) -> No
 
 
 class WebhookSender:
-    """A background thread that POSTs signed payloads to ``url``."""
+    """A background thread that POSTs signed payloads to ``url`` (bounded; see above)."""
 
     def __init__(
         self,
@@ -84,8 +103,13 @@ class WebhookSender:
         backoff: float = 0.05,
         max_backoff: float = 2.0,
         timeout: float = 10.0,
+        max_queue: int = MAX_QUEUE,
+        max_log: int = MAX_LOG,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
+        for name, bound in (("max_queue", max_queue), ("max_log", max_log)):
+            if isinstance(bound, bool) or not isinstance(bound, int) or bound < 1:
+                raise InvalidRequestError(f"{name} must be a whole number >= 1, got {bound!r}")
         self._url = url
         self._sign = signer
         self._duplicates = duplicates
@@ -93,24 +117,42 @@ class WebhookSender:
         self._backoff = backoff
         self._max_backoff = max_backoff
         self._client = httpx.Client(timeout=timeout, transport=transport)
-        self._queue: queue.Queue[tuple[Delivery, bytes] | None] = queue.Queue()
+        self._max_queue = max_queue
+        self._queue: deque[tuple[Delivery, bytes]] = deque()
         self._lock = threading.Lock()
-        self._log: list[Delivery] = []
+        self._log: deque[Delivery] = deque(maxlen=max_log)
         self._pending = 0
+        self._closed = False
+        #: Deliveries dropped unsent: the queue was full, or the sender was closed.
+        self.dropped = 0
+        #: Finished deliveries pushed out of the log by newer ones.
+        self.log_dropped = 0
         self._idle = threading.Condition(self._lock)
+        self._work = threading.Condition(self._lock)
         self._thread = threading.Thread(target=self._run, name="emulator-webhooks", daemon=True)
         self._thread.start()
 
     def __repr__(self) -> str:
-        return f"<WebhookSender {self._pending} pending, {len(self._log)} sent>"
+        return (
+            f"<WebhookSender {self._pending} pending, {len(self._log)} in the log, "
+            f"{self.dropped} dropped>"
+        )
 
     def send(self, event: str, call_id: str, payload: dict[str, Any]) -> None:
-        """Queue ``payload`` (and its extra copies); returns at once."""
+        """Queue ``payload`` (and its extra copies); returns at once. Ignored once closed."""
         body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
         with self._lock:
-            self._pending += 1 + self._duplicates
-        for number in range(1 + self._duplicates):
-            self._queue.put((Delivery(event, call_id, number), body))
+            if self._closed:
+                self.dropped += 1 + self._duplicates
+                return
+            for number in range(1 + self._duplicates):
+                if len(self._queue) >= self._max_queue:
+                    self._queue.popleft()
+                    self.dropped += 1
+                    self._pending -= 1
+                self._queue.append((Delivery(event, call_id, number), body))
+                self._pending += 1
+            self._work.notify()
 
     def wait(self, timeout: float = 30.0) -> bool:
         """Block until every queued delivery was answered or given up; False on timeout."""
@@ -129,30 +171,48 @@ class WebhookSender:
             return [attrs.evolve(d) for d in self._log]
 
     def close(self) -> None:
-        self._queue.put(None)
+        """Stop: drop what is still queued, post nothing more, and end the thread."""
+        with self._lock:
+            self._closed = True
+            self.dropped += len(self._queue)
+            self._pending -= len(self._queue)
+            self._queue.clear()
+            self._work.notify_all()
+            self._idle.notify_all()
         self._thread.join(timeout=5)
         self._client.close()
 
     def _run(self) -> None:
         while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            delivery, body = item
+            with self._work:
+                while not self._queue and not self._closed:
+                    self._work.wait()
+                if self._closed:
+                    return
+                delivery, body = self._queue.popleft()
             try:
                 self._deliver(delivery, body)
             except Exception:  # never let one delivery stop the thread
                 logger.exception("emulator webhook %s could not be sent", delivery.event)
             finally:
                 with self._idle:
+                    if len(self._log) == self._log.maxlen:
+                        self.log_dropped += 1
                     self._log.append(delivery)
                     self._pending -= 1
                     self._idle.notify_all()
 
+    def _pause(self, seconds: float) -> bool:
+        """Sleep ``seconds`` unless closed meanwhile; True when still open."""
+        with self._work:
+            self._work.wait_for(lambda: self._closed, timeout=seconds)
+            return not self._closed
+
     def _deliver(self, delivery: Delivery, body: bytes) -> None:
         for attempt in range(self._attempts):
-            if attempt:
-                time.sleep(min(self._max_backoff, self._backoff * math.pow(2, attempt - 1)))
+            wait = min(self._max_backoff, self._backoff * math.pow(2, attempt - 1))
+            if not self._pause(wait if attempt else 0.0):
+                return  # closed: post nothing more
             delivery.attempts += 1
             headers = {"content-type": "application/json", **self._sign(body)}
             try:

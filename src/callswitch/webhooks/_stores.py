@@ -241,8 +241,17 @@ class SQLiteStore:
         # A connection inherited through fork() must not be used: open a fresh one.
         import sqlite3  # here: importing it costs ~6 ms, paid only by SQLiteStore users
 
+        from callswitch import _sqlite
+
         try:
-            conn = sqlite3.connect(self._path, timeout=self._timeout, isolation_level=None)
+            conn = _sqlite.connect(
+                self._path,
+                timeout=self._timeout,
+                what="webhook store",
+                advice="pass SQLiteStore(..., timeout=) a longer timeout, or, for workers on "
+                "several machines, use RedisStore(url)",
+                isolation_level=None,
+            )
             conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
