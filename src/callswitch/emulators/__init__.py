@@ -81,7 +81,9 @@ def create(
     is answered (becomes ongoing) ``answer_after`` seconds later and, once ongoing, ends
     by itself ``end_after`` seconds later, as if the callee hung up
     (:meth:`Emulator.set_timers`). Without them calls stay where requests and the control
-    API put them.
+    API put them. In process the timers are applied whenever the emulator is looked at
+    (a request, ``get_call``, ``tick``); served on a socket (:func:`running`,
+    :func:`serve`) they are also applied on time by a background ticker, as by the vendor.
 
     With ``webhook_url`` the emulator POSTs the vendor's own webhook, signed with
     ``webhook_secret`` the vendor's way, on each change of a call's status (started,
@@ -156,7 +158,9 @@ def serve(
 def running(provider: str | Emulator, *, port: int = 0, host: str = "127.0.0.1") -> Iterator[str]:
     """Serve an emulator in a background thread for the ``with`` block; yields its base URL.
 
-    Pass an :class:`Emulator` (from :func:`create`) to keep a handle on its state.
+    Pass an :class:`Emulator` (from :func:`create`) to keep a handle on its state. While
+    it is served its timers are applied on time (calls end, webhooks go out) with no
+    request needed; the ticker that does it stops with the block.
     """
     from callswitch.emulators._server import running as _running
 

@@ -37,6 +37,7 @@ from callswitch.emulators._control import CONTROL_PREFIX, control_routes
 from callswitch.emulators._faults import Fault, FaultQueue, default_fault_message
 from callswitch.emulators._requestlog import RequestLog
 from callswitch.emulators._store import CallStore
+from callswitch.emulators._ticker import Ticker
 from callswitch.emulators._transport import AsyncEmulatorTransport, EmulatorTransport
 
 if TYPE_CHECKING:
@@ -81,6 +82,8 @@ class Emulator(CallStore):
         self.socket_url: str | None = None
         self._clients = ClientFactory(self)
         self._webhooks: WebhookSender | None = None
+        # Applies the timers on time while the emulator is served (ASGI lifespan).
+        self._ticker = Ticker(self, f"callswitch-emulator-{self.name}")
 
     # -- reaching the emulator ----------------------------------------------------------
     @property
@@ -134,8 +137,10 @@ class Emulator(CallStore):
         return env_for(self.name, self.socket_url, api_key)
 
     def close(self) -> None:
-        """Close the in-process transport, the clients :meth:`connect` made and the
-        webhook sender (deliveries still queued are dropped: :meth:`wait_webhooks`)."""
+        """Close the in-process transport, the clients :meth:`connect` made, the ticker
+        of a served emulator and the webhook sender (deliveries still queued are
+        dropped: :meth:`wait_webhooks`)."""
+        self._ticker.close()
         self._clients.close()
         sender, self._webhooks = self._webhooks, None
         if sender is not None:
@@ -268,7 +273,10 @@ class Emulator(CallStore):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             if scope["type"] == "lifespan":
-                await lifespan(receive, send)
+                # Served: the callees hang up on time, not only when someone looks.
+                await lifespan(
+                    receive, send, startup=self._ticker.start, shutdown=self._ticker.stop
+                )
             return
         path: str = scope["path"]
         if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):

@@ -93,11 +93,23 @@ async def drop(receive: Receive) -> None:
         await anyio.sleep(0.001)
 
 
-async def lifespan(receive: Receive, send: Send) -> None:
+async def lifespan(
+    receive: Receive,
+    send: Send,
+    *,
+    startup: Callable[[], None] | None = None,
+    shutdown: Callable[[], None] | None = None,
+) -> None:
+    """Answer the server's lifespan messages, running ``startup`` / ``shutdown`` (quick,
+    blocking calls) before saying each is complete."""
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            if startup is not None:
+                startup()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
+            if shutdown is not None:
+                shutdown()
             await send({"type": "lifespan.shutdown.complete"})
             return

@@ -6,15 +6,18 @@ callee hangs up) that many seconds after it became ongoing, however it got there
 them, calls stay where requests and the control API put them.
 
 Time is read from the emulator's own clock (``Emulator.now``) and the timers are applied
-lazily, whenever the emulator is looked at (any request, ``get_call``, ``add_call``...),
-so nothing runs in the background and a test with a fake clock needs no real waiting. A
-transition that fell due between two looks is applied at the second look, so its
-timestamps are those of the look, at most one request late.
+whenever the emulator is looked at (any request, ``get_call``, ``add_call``...). In
+process that is all: nothing runs in the background and a test with a fake clock needs
+no real waiting; a transition that fell due between two looks is applied at the second
+look, so its timestamps are those of the look. An emulator served on a socket also has a
+:class:`~callswitch.emulators._ticker.Ticker`, which sleeps until :meth:`PhoneNetwork.next_due`
+and looks then, so calls end (and their webhooks go out) on time with nobody asking.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -53,6 +56,9 @@ class PhoneNetwork:
         self.answer_after: float | None = None
         self.end_after: float | None = None
         self._marks: dict[str, _Mark] = {}
+        #: Set whenever the next transition may have come earlier (a call moved, a new
+        #: call was seen, the timers changed): what a ticker waits on.
+        self.changed = threading.Event()
 
     @property
     def active(self) -> bool:
@@ -63,6 +69,8 @@ class PhoneNetwork:
         mark = self._marks.get(call_id)
         if mark is None or mark.status != status:
             self._marks[call_id] = _Mark(status, now)
+            if self.active:
+                self.changed.set()
 
     def forget(self, call_id: str) -> None:
         self._marks.pop(call_id, None)
@@ -87,7 +95,10 @@ class PhoneNetwork:
                 self._marks.setdefault(call_id, _Mark("queued", now))
             return
         for call_id, call in calls.items():
-            mark = self._marks.setdefault(call_id, _Mark("queued", now))
+            mark = self._marks.get(call_id)
+            if mark is None:
+                mark = self._marks[call_id] = _Mark("queued", now)
+                self.changed.set()
             if (
                 mark.status == "queued"
                 and self.answer_after is not None
@@ -102,3 +113,18 @@ class PhoneNetwork:
                 and now - mark.since >= self.end_after
             ):
                 apply(call, "ended")
+
+    def next_due(self) -> float | None:
+        """When (emulator clock) the earliest transition still pending falls due; None
+        when no call is waiting for a timer."""
+        due: float | None = None
+        for mark in self._marks.values():
+            if mark.status == "queued" and self.answer_after is not None:
+                at = mark.since + self.answer_after
+            elif mark.status == "ongoing" and self.end_after is not None:
+                at = mark.since + self.end_after
+            else:
+                continue
+            if due is None or at < due:
+                due = at
+        return due

@@ -1,4 +1,8 @@
-"""Serving an emulator on a socket with uvicorn: blocking, or in a background thread."""
+"""Serving an emulator on a socket with uvicorn: blocking, or in a background thread.
+
+uvicorn runs the emulator's ASGI lifespan, whose startup starts the emulator's ticker
+(timers applied on time, as by the vendor) and whose shutdown stops it.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ def _server(app: Emulator, host: str, port: int) -> Any:
         port=port,
         http="h11",
         ws="none",
-        lifespan="off",
+        lifespan="on",  # the emulator's lifespan runs its ticker (timers applied on time)
         log_config=None,  # leave the application's logging alone
         log_level="warning",
         access_log=False,

@@ -72,6 +72,7 @@ class CallStore:
             self.tick()
             self._network.answer_after = answer
             self._network.end_after = end
+            self._network.changed.set()
 
     @property
     def timers(self) -> tuple[float | None, float | None]:
@@ -82,6 +83,22 @@ class CallStore:
         """Apply the timers' transitions that are due now (also done on every request)."""
         with self.lock:
             self._network.advance(self.calls, self.now(), self.apply_status)
+
+    @property
+    def schedule_changed(self) -> threading.Event:
+        """Set whenever the next timer transition may have come earlier (a call moved, a
+        new call was seen, the timers changed); a served emulator's ticker waits on it."""
+        return self._network.changed
+
+    def tick_and_schedule(self) -> float | None:
+        """:meth:`tick`, then the seconds (emulator clock) until the next transition is
+        due, or None when no call waits for a timer: what a served emulator's ticker
+        sleeps for."""
+        with self.lock:
+            now = self.now()
+            self._network.advance(self.calls, now, self.apply_status)
+            due = self._network.next_due()
+            return None if due is None else due - now
 
     def add_status_hook(self, hook: StatusHook) -> None:
         """Call ``hook(record, before, after)`` after each change of a call's status."""
