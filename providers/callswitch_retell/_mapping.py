@@ -277,18 +277,24 @@ def _row(item: Mapping[str, Any]) -> UtteranceRow:
 
 def _injected(woven: list[Any], rows: list[UtteranceRow]) -> list[UtteranceRow]:
     """The injected context of ``transcript_with_tool_calls`` that ``rows`` lack, by time."""
+    items = [
+        item
+        for item in woven
+        if isinstance(item, (dict, Mapping)) and item.get("role") == "injected"
+    ]
+    if not items:  # most calls: nothing was injected, so nothing to count
+        return []
     have = Counter(
         (row["text"], row["start"]) for row in rows if row["role"] is UtteranceRole.INJECTED
     )
     found: list[UtteranceRow] = []
-    for item in woven:
-        if isinstance(item, (dict, Mapping)) and item.get("role") == "injected":
-            row = _row(item)
-            key = (row["text"], row["start"])
-            if have[key]:
-                have[key] -= 1  # already in transcript_object: not twice
-            else:
-                found.append(row)
+    for item in items:
+        row = _row(item)
+        key = (row["text"], row["start"])
+        if have[key]:
+            have[key] -= 1  # already in transcript_object: not twice
+        else:
+            found.append(row)
     # Stable: injections without a time keep their order, after the timed ones.
     found.sort(key=lambda row: (row["start"] is None, row["start"] or 0.0))
     return found

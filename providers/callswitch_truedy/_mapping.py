@@ -36,6 +36,7 @@ call object is kept in ``Call.raw``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -112,6 +113,8 @@ WEBRTC = "webrtc"
 # to_call runs for every call read.
 _DIRECTIONS: Mapping[str, CallDirection] = {d.value: d for d in CallDirection}
 _SENTIMENTS: Mapping[str, Sentiment] = {s.value: s for s in Sentiment}
+
+_isfinite = math.isfinite
 
 _ROLES: Mapping[str, UtteranceRole] = {
     "agent": UtteranceRole.AGENT,
@@ -220,11 +223,35 @@ def _utterance(item: Any) -> UtteranceRow | None:
     return {"role": role, "text": text, "start": start, "end": finite_float(item.get("end"))}
 
 
+def _rows(items: list[Any]) -> list[UtteranceRow]:
+    """:func:`_utterance` of each item, leaving out the ``None`` s.
+
+    A transcript holds dozens of turns and every call read has one, so the documented
+    turn (``role`` as spelled in ``_ROLES``, non-empty ``text``, a float ``timestamp``, no
+    ``end``) is read here without a call per turn; any other item goes to
+    :func:`_utterance`, which gives the same row for the documented turn.
+    """
+    rows: list[UtteranceRow] = []
+    append, roles, isfinite = rows.append, _ROLES, _isfinite  # locals: read per turn
+    for item in items:
+        if type(item) is dict and "end" not in item:
+            text, word, start = item.get("text"), item.get("role"), item.get("timestamp")
+            if type(text) is str and text and type(start) is float and isfinite(start):
+                role = roles.get(word) if type(word) is str else None
+                if role is not None:
+                    append({"role": role, "text": text, "start": start, "end": None})
+                    continue
+        row = _utterance(item)
+        if row is not None:
+            append(row)
+    return rows
+
+
 def _transcript(value: Any) -> tuple[Utterance, ...]:
     if isinstance(value, str):
         return (Utterance(text=value),) if value.strip() else ()
     if isinstance(value, list):
-        return utterances([row for row in map(_utterance, value) if row is not None])
+        return utterances(_rows(value))
     return ()
 
 

@@ -9,6 +9,7 @@ know: it maps to an ``unknown`` member or ``None``, and the whole payload is ``C
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -240,6 +241,8 @@ def _money(value: object) -> Money | None:
     return Money(amount=amount, currency="USD") if amount is not None else None
 
 
+_isfinite = math.isfinite
+
 _TRUE = {"true", "pass", "passed", "yes"}
 _FALSE = {"false", "fail", "failed", "no"}
 
@@ -338,12 +341,47 @@ def _from_text(transcript: str) -> list[UtteranceRow]:
     return out
 
 
+def _rows(messages: list[Any]) -> list[UtteranceRow]:
+    """:func:`_utterance` of each message that is an object.
+
+    A call holds dozens of messages and every call read has them, so the usual spoken
+    message (a role spelled as in ``_ROLE_WORDS``, non-empty ``message`` text, float
+    ``secondsFromStart``, ``time`` and ``endTime``) is read here without a call per
+    message; any other goes to :func:`_utterance`, which gives the same row for it.
+    """
+    rows: list[UtteranceRow] = []
+    append, roles, isfinite = rows.append, _ROLE_WORDS, _isfinite  # locals: read per message
+    for message in messages:
+        if type(message) is dict:
+            text, start = message.get("message"), message.get("secondsFromStart")
+            began, finished = message.get("time"), message.get("endTime")
+            raw_role = message.get("role")
+            role = roles.get(raw_role) if type(raw_role) is str else None
+            if (
+                role is not None
+                and type(text) is str
+                and text
+                and type(start) is float
+                and type(began) is float
+                and type(finished) is float
+                and isfinite(start)
+                and isfinite(began)
+                and isfinite(finished)
+            ):
+                end = start + (finished - began) / 1000.0 if finished >= began else None
+                append({"role": role, "text": text, "start": start, "end": end})
+                continue
+        if isinstance(message, dict):
+            append(_utterance(message))
+    return rows
+
+
 def _transcript(data: Mapping[str, Any], artifact: Mapping[str, Any]) -> tuple[Utterance, ...]:
     messages = artifact.get("messages")
     if not isinstance(messages, list):
         messages = data.get("messages")  # Call.messages (top level) in the SDK type
     if isinstance(messages, list) and messages:
-        return utterances([_utterance(m) for m in messages if isinstance(m, dict)])
+        return utterances(_rows(messages))
     text = _str(artifact.get("transcript")) or _str(data.get("transcript"))
     return utterances(_from_text(text)) if text else ()
 

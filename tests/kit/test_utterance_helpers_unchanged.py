@@ -1,5 +1,6 @@
-"""The Truedy and Vapi utterance helpers were rewritten for speed: they must give what the
-previous versions (kept here verbatim as the reference) gave, on any input."""
+"""The Truedy and Vapi utterance helpers were rewritten for speed (``_utterance``, then
+``_rows`` with its inline path for the documented turn): they must give what the previous
+versions (kept here verbatim as the reference) gave, on any input."""
 
 from __future__ import annotations
 
@@ -105,46 +106,80 @@ NUMBERS = st.one_of(
 TEXTS = st.one_of(st.none(), st.text(max_size=8), st.integers(), st.lists(st.integers()))
 
 
-@settings(max_examples=400, deadline=None)
-@given(
-    st.one_of(
-        st.text(max_size=5),
-        st.integers(),
-        st.fixed_dictionaries(
-            {},
-            optional={
-                "text": TEXTS,
-                "content": TEXTS,
-                "role": st.one_of(ROLES, TEXTS),
-                "speaker": st.one_of(ROLES, TEXTS),
-                "timestamp": NUMBERS,
-                "start": NUMBERS,
-                "end": NUMBERS,
-            },
-        ),
-    )
+TRUEDY_ITEMS = st.one_of(
+    st.text(max_size=5),
+    st.integers(),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "text": TEXTS,
+            "content": TEXTS,
+            "role": st.one_of(ROLES, TEXTS),
+            "speaker": st.one_of(ROLES, TEXTS),
+            "timestamp": NUMBERS,
+            "start": NUMBERS,
+            "end": NUMBERS,
+        },
+    ),
 )
+
+
+@settings(max_examples=400, deadline=None)
+@given(TRUEDY_ITEMS)
 def test_truedy_utterance_matches_the_previous_version(item: Any) -> None:
     assert repr(truedy._utterance(item)) == repr(_old_truedy(item))
 
 
-@settings(max_examples=400, deadline=None)
-@given(
-    st.fixed_dictionaries(
-        {},
-        optional={
-            "role": st.one_of(ROLES, TEXTS),
-            "message": TEXTS,
-            "result": TEXTS,
-            "toolCalls": st.one_of(st.none(), st.lists(st.integers(), max_size=2)),
-            "secondsFromStart": NUMBERS,
-            "time": NUMBERS,
-            "endTime": NUMBERS,
-        },
-    )
+VAPI_MESSAGES = st.fixed_dictionaries(
+    {},
+    optional={
+        "role": st.one_of(ROLES, TEXTS),
+        "message": TEXTS,
+        "result": TEXTS,
+        "toolCalls": st.one_of(st.none(), st.lists(st.integers(), max_size=2)),
+        "secondsFromStart": NUMBERS,
+        "time": NUMBERS,
+        "endTime": NUMBERS,
+    },
 )
+
+
+@settings(max_examples=400, deadline=None)
+@given(VAPI_MESSAGES)
 def test_vapi_utterance_matches_the_previous_version(message: dict[str, Any]) -> None:
     assert repr(vapi._utterance(message)) == repr(_old_vapi(message))
+
+
+# Turns shaped like the documented ones (the fast path of _rows), with odd values mixed in.
+FLOATS = st.one_of(st.floats(allow_nan=True), NUMBERS)
+TRUEDY_TURNS = st.fixed_dictionaries(
+    {"role": ROLES, "text": st.one_of(st.text(max_size=4), TEXTS), "timestamp": FLOATS},
+    optional={"end": NUMBERS, "content": TEXTS, "speaker": ROLES},
+)
+VAPI_SPOKEN = st.fixed_dictionaries(
+    {
+        "role": ROLES,
+        "message": st.one_of(st.text(max_size=4), TEXTS),
+        "secondsFromStart": FLOATS,
+        "time": FLOATS,
+        "endTime": FLOATS,
+    },
+    optional={"result": TEXTS},
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(TRUEDY_TURNS, TRUEDY_ITEMS), max_size=6))
+def test_truedy_rows_match_the_previous_version(items: list[Any]) -> None:
+    expected = [row for row in map(_old_truedy, items) if row is not None]
+    assert repr(truedy._rows(items)) == repr(expected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(VAPI_SPOKEN, VAPI_MESSAGES, st.integers(), st.none()), max_size=6))
+def test_vapi_rows_match_the_previous_version(messages: list[Any]) -> None:
+    expected = [_old_vapi(m) for m in messages if isinstance(m, dict)]
+    assert repr(vapi._rows(messages)) == repr(expected)
 
 
 def test_the_benchmark_transcripts_map_as_before() -> None:
@@ -152,4 +187,29 @@ def test_the_benchmark_transcripts_map_as_before() -> None:
     assert [truedy._utterance(r) for r in rows] == [_old_truedy(r) for r in rows]
     messages = payloads.vapi_call()["artifact"]["messages"]
     assert [vapi._utterance(m) for m in messages] == [_old_vapi(m) for m in messages]
+    assert truedy._rows(rows) == [_old_truedy(r) for r in rows]
+    assert vapi._rows(messages) == [_old_vapi(m) for m in messages]
     assert len(truedy.to_call(payloads.truedy_call()["data"]).transcript) == 40
+
+
+def test_the_edges_of_the_inline_path_map_as_before() -> None:
+    spoken = {"role": "bot", "message": "hi", "secondsFromStart": 1.5}
+    messages: list[Any] = [
+        {**spoken, "time": 1000.0, "endTime": 1000.0},  # no length: end == start
+        {**spoken, "time": 2000.0, "endTime": 1000.0},  # ends before it began: no end
+        {**spoken, "time": 1000, "endTime": 2500},  # integer milliseconds
+        {**spoken, "time": 1000.0, "endTime": float("inf")},
+        {**spoken, "role": "Bot", "time": 1000.0, "endTime": 1500.0},
+        {**spoken, "message": "", "result": "done", "time": 1000.0, "endTime": 1500.0},
+    ]
+    assert repr(vapi._rows(messages)) == repr([_old_vapi(m) for m in messages])
+    assert vapi._rows(messages)[0]["end"] == 1.5
+    turns: list[Any] = [
+        {"role": "agent", "text": "hi", "timestamp": 2.0},
+        {"role": "agent", "text": "hi", "timestamp": 2.0, "end": 3.0},
+        {"role": "Agent", "text": "hi", "timestamp": 2.0},
+        {"role": "agent", "text": "", "content": "hi", "timestamp": 2.0},
+        {"role": "agent", "text": "hi", "timestamp": 2},
+        {"role": "agent", "text": "hi", "timestamp": float("nan"), "start": 1.0},
+    ]
+    assert repr(truedy._rows(turns)) == repr([_old_truedy(t) for t in turns])
