@@ -6,7 +6,8 @@ member, and the whole payload stays in ``Call.raw``. Building is strict: the bui
 raise :class:`~callswitch.errors.InvalidRequestError` before anything is sent.
 
 Wire facts come from ``retell-sdk`` 6.2.13 (``retell/types/*``) and the Retell API pages
-in ``shared/seeds`` (000: update-live-call, 001: update-call, 004: create-web-call).
+(https://docs.retellai.com/api-references/update-live-call, ``update-call`` and
+``create-web-call``).
 """
 
 from __future__ import annotations
@@ -231,7 +232,8 @@ def _duration(
     duration = to_timedelta(duration_ms, unit="ms")
     if duration is not None:
         return duration
-    # No duration_ms (older payloads, seed 001): the span between start and end.
+    # No duration_ms (older payloads, as in the update-call page's example): the span
+    # between start and end.
     if started is not None and ended is not None and ended >= started:
         return ended - started
     return None
@@ -391,9 +393,9 @@ def call_from_web_create(payload: Any, *, agent_id: str, body: Mapping[str, Any]
     """The answer of create-web-call -> :class:`Call`.
 
     v3 (what SDK 6.2.13 calls) answers ``{access_token, call_id, expires_at, ice_servers,
-    transport}``; v2 (seed 004) answers a full call object. A v3 answer has no status: a
-    new web call is ``registered`` until the browser joins (seed 004), so it is reported
-    as queued, with the agent, metadata and variables that were sent.
+    transport}``; v2 (the create-web-call page) answers a full call object. A v3 answer
+    has no status: a new web call is ``registered`` until the browser joins (the same
+    page), so it is reported as queued, with the agent, metadata and variables that were sent.
     """
     if isinstance(payload, Mapping) and "call_status" in payload:
         return to_call(payload)

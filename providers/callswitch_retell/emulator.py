@@ -323,7 +323,7 @@ class RetellEmulator(Emulator):
             return record
 
     async def _create_web_v2(self, request: Request) -> Response:
-        # Seed 004: v2 answers the web call object, access_token included.
+        # The create-web-call page: v2 answers the web call object, access_token included.
         return JSONResponse(await self._web(request), status_code=201)
 
     async def _create_web_v3(self, request: Request) -> Response:

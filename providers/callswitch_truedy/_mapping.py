@@ -1,6 +1,8 @@
 """Truedy payloads <-> neutral callswitch values. Pure functions, no IO.
 
-Truedy's own documents disagree on spellings (see ``shared/vendors.md``), so on input
+Truedy's own documents disagree on spellings (the OpenAPI schema at
+https://docs.truedy.ai/api-reference/calls/update-call against the guides at
+https://docs.truedy.ai/guides/webhooks), so on input
 every documented spelling is accepted:
 
 * status: the OpenAPI schema says ``queued``, ``ringing``, ``in_progress``,

@@ -56,3 +56,18 @@ def test_capability_rows_cite_no_internal_file() -> None:
     ]
     assert len(matrix.providers) >= 3
     assert hits == []
+
+
+def _source_files() -> list[Path]:
+    return sorted([*(ROOT / "src").rglob("*.py"), *(ROOT / "providers").rglob("*.py")])
+
+
+@pytest.mark.parametrize("path", _source_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_source_cites_no_internal_file(path: Path) -> None:
+    """Docstrings (what help() shows) and comments in the shipped code cite public pages."""
+    hits = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if INTERNAL.search(line)
+    ]
+    assert hits == []
