@@ -58,3 +58,56 @@ def test_control_post_goes_to_the_control_url_as_given() -> None:
     client.calls.control("c1", LiveControl(say="again"))
     assert [str(p.url) for p in posts] == ["https://ctl.vapi.ai/c1/control?token=abc"] * 2
     assert all("authorization" not in p.headers for p in posts)
+
+
+def test_the_trace_hook_leaves_the_request_once_the_clock_runs() -> None:
+    from callswitch._attempt_clock import AttemptClock
+
+    clock = AttemptClock(5.0)
+    extensions: dict[str, object] = {"timeout": {}}
+    clock.hook(extensions)
+    assert extensions["trace"] == clock.trace
+    clock.trace("connection.send_request_headers.started", {})
+    assert "trace" not in extensions  # httpcore reports nothing more to this attempt
+    assert extensions == {"timeout": {}}
+    started = clock.deadline() - 5.0
+    clock.trace("connection.send_request_headers.complete", {})  # a late report
+    assert clock.deadline() - 5.0 == started
+
+
+def test_async_trace_hook_arms_the_scope_and_leaves() -> None:
+    import anyio
+
+    from callswitch._attempt_clock import AttemptClock
+
+    async def main() -> None:
+        with anyio.CancelScope() as scope:
+            clock = AttemptClock(5.0, scope=scope)
+            extensions: dict[str, object] = {}
+            clock.hook(extensions)
+            assert scope.deadline == float("inf")
+            await clock.trace_async("connection.connect_tcp.started", {})
+            assert "trace" not in extensions
+            assert scope.deadline <= anyio.current_time() + 5.0
+
+    anyio.run(main)
+
+
+def test_an_answer_already_in_memory_does_not_arm_the_async_scope() -> None:
+    import anyio
+
+    from callswitch._attempt_clock import AttemptClock
+
+    async def main() -> None:
+        with anyio.CancelScope() as scope:
+            clock = AttemptClock(5.0, scope=scope)
+            deadline = clock.deadline(in_memory=True)
+            assert scope.deadline == float("inf")  # no IO left for it to bound
+            assert 0 < deadline - anyio.current_time() <= 5.0
+        with anyio.CancelScope() as scope:
+            clock = AttemptClock(5.0, scope=scope)
+            clock.deadline()  # a streamed body: the scope bounds reading it
+            assert scope.deadline <= anyio.current_time() + 5.0
+
+    anyio.run(main)
+
