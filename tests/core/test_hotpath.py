@@ -111,3 +111,23 @@ def test_an_answer_already_in_memory_does_not_arm_the_async_scope() -> None:
 
     anyio.run(main)
 
+
+def test_a_body_in_one_piece_is_not_copied_and_the_cap_still_holds() -> None:
+    from callswitch._body import _BodyReader, _BodyTooLarge
+
+    body = b"x" * 5000
+    reader = _BodyReader(encoding="identity", cap=5000, is_error=False, deadline=float("inf"))
+    reader.feed(body)
+    assert reader.content() is body
+    reader = _BodyReader(encoding="", cap=4999, is_error=False, deadline=float("inf"))
+    with pytest.raises(_BodyTooLarge):
+        reader.feed(body)
+    reader = _BodyReader(encoding="", cap=4096, is_error=False, deadline=float("inf"))
+    reader.feed(b"")
+    reader.feed(b"ab")
+    reader.feed(b"cd")
+    assert reader.content() == b"abcd"
+    error = _BodyReader(encoding="", cap=1 << 20, is_error=True, deadline=float("inf"))
+    error.feed(b"y" * (100 * 1024))
+    assert error.done
+    assert error.content() == b"y" * (64 * 1024)
