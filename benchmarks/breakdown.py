@@ -42,8 +42,9 @@ CALL_ID = run.CALL_ID
 
 
 class _Prebuilt:
-    """Stands in for ``httpx.Client``: answers ``request()`` with a prebuilt, already read
-    ``httpx.Response`` chosen by method and path, and does no other work."""
+    """Stands in for ``httpx.Client``: answers ``build_request()`` + ``send()`` with a
+    prebuilt, already read ``httpx.Response`` chosen by method and path, and does no other
+    work."""
 
     def __init__(self, routes: run.Routes) -> None:
         self._responses: dict[tuple[str, str], httpx.Response] = {}
@@ -52,9 +53,21 @@ class _Prebuilt:
             response.read()
             self._responses[key] = response
 
-    def request(self, method: str, url: str, **_: Any) -> httpx.Response:
-        path = "/" + url.split("/", 3)[3]  # cheaper than parsing; same answer here
-        return self._responses[(method, path)]
+    def build_request(self, method: str, url: str | httpx.URL, **_: Any) -> Any:
+        path = "/" + str(url).split("/", 3)[3]  # cheaper than parsing; same answer here
+        return _Sent(method, path)
+
+    def send(self, request: _Sent, **_: Any) -> httpx.Response:
+        return self._responses[(request.method, request.path)]
+
+
+class _Sent:
+    """What the stand-in's ``build_request`` makes: the route, and the extensions the
+    client puts its trace hook in."""
+
+    def __init__(self, method: str, path: str) -> None:
+        self.method, self.path = method, path
+        self.extensions: dict[str, Any] = {}
 
 
 def _client(provider: str, routes: run.Routes) -> Any:

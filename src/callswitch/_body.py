@@ -59,7 +59,9 @@ class _Decoder:
         name = encoding.strip().lower()
         self._zlib: zlib._Decompress | None = None
         self._raw_deflate = False
-        if name in ("", "identity"):
+        #: No decoding to do: each raw chunk is a decoded piece as it is.
+        self.identity = name in ("", "identity")
+        if self.identity:
             pass
         elif name in ("gzip", "x-gzip"):
             self._zlib = zlib.decompressobj(zlib.MAX_WBITS | 16)
@@ -135,12 +137,17 @@ class _BodyReader:
     def feed(self, raw: bytes) -> None:
         """Take one raw chunk; raises when the cap or the deadline is passed."""
         self.check_time()
+        if self._decoder.identity:  # the common case, without the generator
+            self._take(raw)
+            return
         for piece in self._decoder.pieces(raw):
             self._take(piece)
             if self.done:
                 return
 
     def _take(self, piece: bytes) -> None:
+        if not piece:
+            return
         room = self._cap - self._size
         if len(piece) > room:
             if not self._truncate:
@@ -153,4 +160,6 @@ class _BodyReader:
     def content(self) -> bytes:
         if not self.done:
             self._take(self._decoder.finish())
+        if len(self._chunks) == 1:  # a body in one piece is kept as it is, not copied
+            return self._chunks[0]
         return b"".join(self._chunks)

@@ -35,14 +35,9 @@ from callswitch._faults import (
     unreadable_answer,
     unreadable_error,
 )
-from callswitch._redact import (
-    _as_httpx_logs,
-    _hide_credential_url,
-    _redact_url,
-    _sending_secret_url,
-)
+from callswitch._redact import _hide_credential_url, _redact_url, _sending_secret_url
 from callswitch._retry import RetryPolicy, never_sent, wait_asked
-from callswitch._urls import refuse_untrusted_url
+from callswitch._urls import origin_of, trusted_url
 from callswitch._version import __version__
 from callswitch.capabilities import Capabilities
 from callswitch.config import Settings, Timeouts
@@ -73,7 +68,7 @@ class _Send:
     def __init__(
         self,
         method: str,
-        url: str,
+        url: str | httpx.URL,
         json: Any,
         params: dict[str, str | int | float | bool] | None,
         headers: httpx.Headers,
@@ -117,6 +112,10 @@ class _Engine:
         self._base_headers = httpx.Headers(base)
         self._auth_headers = httpx.Headers({**base, **auth})
         self._operation_timeouts: dict[tuple[float, float | None], httpx.Timeout] = {}
+        # Where absolute URLs from vendor answers may go (see _urls.trusted_url): constant
+        # per client, so worked out once rather than on every control request.
+        self._base_origin = origin_of(settings.base_url)
+        self._trusted = (*self.adapter.trusted_hosts, *settings.control_hosts)
 
     # -- driving plans (no IO) ------------------------------------------------------------
     def drive(
@@ -183,29 +182,26 @@ class _Engine:
     ) -> Generator[Step, Reply, Response | CallswitchError]:
         """Send one request until it succeeds or the policy stops: the success response,
         or the error to throw into the plan."""
+        url: str | httpx.URL = self.url_for(request)
         if request.is_absolute:
             # An absolute URL came from a vendor answer (a control URL): refused, and
-            # nothing sent, unless it points where this client may send.
-            refused = refuse_untrusted_url(
-                self.spec.name,
-                request.path,
-                self.settings.base_url,
-                (*self.adapter.trusted_hosts, *self.settings.control_hosts),
-            )
-            if refused is not None:
-                return refused
+            # nothing sent, unless it points where this client may send. Sent as parsed
+            # for the check, so httpx does not parse it again.
+            checked = trusted_url(self.spec.name, request.path, self._base_origin, self._trusted)
+            if isinstance(checked, ProviderError):
+                return checked
+            url = checked
         send = _Send(
             request.method,
-            self.url_for(request),
+            url,
             request.json,
             dict(request.params) or None,
             self.headers_for(request),
             timeout,
         )
         # A URL that is its own credential is hidden from httpx's log while it is sent.
-        secret = send.url if not request.authenticate and request.is_absolute else None
-        if secret is not None:
-            secret = _as_httpx_logs(secret)
+        # httpx logs it as str() of its parsed URL, which is what the filter must recognise.
+        secret = str(url) if not request.authenticate and request.is_absolute else None
         if secret is not None:
             _httpx_logger.addFilter(_hide_credential_url)  # added once; a no-op after
         clock = retry.clock

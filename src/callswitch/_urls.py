@@ -19,7 +19,13 @@ import httpx
 
 from callswitch.errors import ConfigurationError, ProviderError
 
-__all__ = ["check_base_url", "check_control_hosts", "refuse_untrusted_url"]
+__all__ = [
+    "check_base_url",
+    "check_control_hosts",
+    "origin_of",
+    "refuse_untrusted_url",
+    "trusted_url",
+]
 
 #: A DNS name as typed: letters, digits and hyphens in dot-separated labels, no trailing dot.
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
@@ -122,20 +128,36 @@ def _within(host: str, domains: Iterable[str]) -> bool:
     return any(host == d or host.endswith("." + d) for d in domains)
 
 
+def origin_of(base_url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port of a checked ``base_url`` (see :func:`check_base_url`): what
+    :func:`trusted_url` compares with, computed once per client."""
+    return _origin(httpx.URL(base_url))
+
+
 def refuse_untrusted_url(
     provider: str, url: str, base_url: str, trusted: Iterable[str]
 ) -> ProviderError | None:
     """None if ``url`` (absolute, from a vendor answer) may be sent to; else the error
-    that says which host was refused and how to allow it. Nothing in the error shows the
-    URL's path or user info, which may be credentials."""
+    that says which host was refused and how to allow it (see :func:`trusted_url`)."""
+    checked = trusted_url(provider, url, origin_of(base_url), tuple(trusted))
+    return checked if isinstance(checked, ProviderError) else None
+
+
+def trusted_url(
+    provider: str, url: str, base_origin: tuple[str, str, int | None], trusted: tuple[str, ...]
+) -> httpx.URL | ProviderError:
+    """``url`` (absolute, from a vendor answer) parsed as httpx will send it, if it may be
+    sent to; else the error that says which host was refused and how to allow it.
+    ``base_origin`` is the client's :func:`origin_of` its ``base_url``. Nothing in the
+    error shows the URL's path or user info, which may be credentials."""
     parsed = _parse(url)
     if parsed is None or not parsed.host:
         return _refusal(provider, "an unparsable URL", "it is not a valid absolute URL")
     host = parsed.host
     if parsed.userinfo:
         return _refusal(provider, host, "it carries user:password@ credentials")
-    if _origin(parsed) == _origin(httpx.URL(base_url)):
-        return None
+    if _origin(parsed) == base_origin:
+        return parsed
     name = _plain_host(parsed)
     if parsed.scheme != "https":
         return _refusal(provider, host, f"it is {parsed.scheme}://, not https://")
@@ -150,7 +172,7 @@ def refuse_untrusted_url(
         return _refusal(
             provider, name, f"it is not on a trusted domain (trusted: {allowed}, and base_url)"
         )
-    return None
+    return parsed
 
 
 def _refusal(provider: str, host: str, why: str) -> ProviderError:

@@ -114,7 +114,7 @@ class _BaseClient(Generic[HttpT]):
             headers=step.headers,
             timeout=step.timeout,
         )
-        request.extensions["trace"] = clock.trace_async if clock.is_async else clock.trace
+        clock.hook(request.extensions)
         return request
 
     def _options(
@@ -368,8 +368,9 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         except SEND_ERRORS as exc:
             return self._failed(exc, sent=None)
         try:
-            reader = self._engine.read(response, clock.deadline())
-            if not response.is_stream_consumed:
+            in_memory = response.is_stream_consumed
+            reader = self._engine.read(response, clock.deadline(in_memory=in_memory))
+            if not in_memory:
                 async for raw in response.aiter_raw():
                     reader.feed(raw)
                     if reader.done:
