@@ -388,6 +388,8 @@ def receiver(events: int, repeat: int, compare: Path | None = None) -> list[list
                             (f"{label} (old)", store, wh.BENCH_APP, compare)
                             for label, store in stores.items()
                         ]
+                    if workers == 1:  # the receiver without a shared store or thread hop
+                        runs.append(("memory+async-handler", "memory-async:", wh.BENCH_APP, None))
                     runs.append(("floor", "sqlite:unused", FLOOR_APP, None))
                     for label, store, app, code in runs:
                         prefix = f"{label.split()[0]}-{workers}-{r}-{time.monotonic_ns()}"
@@ -403,7 +405,7 @@ def receiver(events: int, repeat: int, compare: Path | None = None) -> list[list
     labels = ("sqlite", "sqlite (old)", "redis", "redis (old)") if compare else ("sqlite", "redis")
     for workers in (1, 4):
         floor = rates[f"floor-{workers}"]
-        for label in labels:
+        for label in (*labels, "memory+async-handler") if workers == 1 else labels:
             got = rates[f"{label}-{workers}"]
             rr = _ratios(got, floor)
             rows.append(

@@ -43,10 +43,15 @@ KEY = "key_bench_0123456789"
 # The handler only notes the event (one O_APPEND line): the receiver's own cost.
 BENCH_APP = """
 import os
-from callswitch.webhooks import Receiver, SQLiteStore, RedisStore
+from callswitch.webhooks import MemoryStore, Receiver, SQLiteStore, RedisStore
 
 kind, _, where = os.environ["CS_STORE"].partition(":")
-store = SQLiteStore(where) if kind == "sqlite" else RedisStore(where)
+if kind == "sqlite":
+    store = SQLiteStore(where)
+elif kind == "redis":
+    store = RedisStore(where)
+else:  # "memory" / "memory-async": one worker only, the receiver's own cost
+    store = MemoryStore()
 receiver = Receiver(secrets={"retell": os.environ["CS_KEY"]}, store=store)
 LEDGER = os.environ["CS_LEDGER"]
 
@@ -56,8 +61,7 @@ def failed_before(key):
         return any(line.split() == [key, "fail"] for line in ledger)
 
 
-@receiver.on()
-def handle(event):
+def note(event):
     if event.call_id.endswith("-fails-once") and not failed_before(event.key):
         with open(LEDGER, "a") as ledger:
             ledger.write(f"{event.key} fail\\n")
@@ -68,6 +72,13 @@ def handle(event):
     finally:
         os.close(fd)
 
+
+if kind.endswith("-async"):
+    @receiver.on()
+    async def handle(event):
+        note(event)
+else:
+    receiver.on()(note)
 
 app = receiver.asgi()
 """
