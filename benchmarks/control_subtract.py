@@ -44,12 +44,12 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import breakdown  # noqa: E402
-import payloads  # noqa: E402
+import breakdown
+import payloads
 
-import callswitch  # noqa: E402
-from callswitch import LiveControl  # noqa: E402
-from callswitch._urls import trusted_url  # noqa: E402
+import callswitch
+from callswitch import LiveControl
+from callswitch._urls import trusted_url
 
 CALL_ID = payloads.CALL_ID
 KEY = "key_abc"
@@ -130,7 +130,7 @@ def _compare(old: str, rounds: int, number: int) -> None:
         for name in order:
             tree = trees[name]
             env = dict(os.environ, PYTHONPATH=f"{tree / 'src'}{os.pathsep}{tree / 'providers'}")
-            out = subprocess.run(
+            out = subprocess.run(  # noqa: S603 (this interpreter, this file)
                 [sys.executable, __file__, "--rounds", "3", "--number", str(number), "--only"],
                 env=env,
                 capture_output=True,
