@@ -192,3 +192,19 @@ def test_clients_bound_a_mock_answer_in_memory_by_the_cap() -> None:
             await client.calls.get("c1")
 
     anyio.run(main)
+
+
+def test_vapi_control_without_options_shares_one_checked_empty_set() -> None:
+    from callswitch_vapi._control_options import ControlOptions, control_options
+
+    control = LiveControl(say="hi", end_call=True)
+    messages = [(("control.say",), {"type": "say", "content": "hi", "endCallAfterSpoken": True})]
+    empty = control_options({}, control)
+    assert empty == ControlOptions()
+    assert empty.headers() == {}
+    assert empty.extend(messages) is messages  # nothing laid in, nothing copied
+    assert control_options({}, control) is empty
+    flagged = control_options({"interruptionsEnabled": False}, control)
+    assert flagged.extend(messages)[0][1]["interruptionsEnabled"] is False
+    assert "interruptionsEnabled" not in messages[0][1]
+    assert empty.say_flags == {}
