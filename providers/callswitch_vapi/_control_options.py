@@ -55,6 +55,8 @@ class ControlOptions:
     def extend(self, messages: list[Message]) -> list[Message]:
         """``messages`` with these options laid in: the say flags on the say, the content
         on the transfer, and the customer (un)mute before the hang-up or transfer."""
+        if not self.say_flags and self.transfer_content is None and self.mute_customer is None:
+            return messages  # nothing to lay in
         out: list[Message] = []
         for caps, message in messages:
             if message["type"] == "say" and self.say_flags:
@@ -87,8 +89,14 @@ def _flag(options: Mapping[str, Any], name: str) -> bool | None:
     return value
 
 
+#: No provider_options: nothing to check or lay in (frozen, and never mutated).
+_NO_OPTIONS = ControlOptions()
+
+
 def control_options(options: Mapping[str, Any], control: LiveControl) -> ControlOptions:
     """The options checked against ``control``; InvalidRequestError before any request."""
+    if not options:  # the usual call: every check below passes on an empty mapping
+        return _NO_OPTIONS
     unknown = sorted(set(options) - set(CONTROL_OPTIONS))
     if unknown:
         keys = ", ".join(f'provider_options["vapi"][{k!r}]' for k in unknown)

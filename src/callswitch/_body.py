@@ -14,7 +14,13 @@ from collections.abc import Callable, Iterator
 
 from callswitch.errors import ConfigurationError
 
-__all__ = ["ERROR_BODY_BYTES", "MAX_RESPONSE_BYTES", "_BodyReader", "check_max_response_bytes"]
+__all__ = [
+    "ERROR_BODY_BYTES",
+    "MAX_RESPONSE_BYTES",
+    "_BodyReader",
+    "check_max_response_bytes",
+    "whole_body",
+]
 
 #: The default cap on a decoded success body: 64 MiB.
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
@@ -163,3 +169,24 @@ class _BodyReader:
         if len(self._chunks) == 1:  # a body in one piece is kept as it is, not copied
             return self._chunks[0]
         return b"".join(self._chunks)
+
+
+def whole_body(
+    content: bytes,
+    *,
+    cap: int,
+    is_error: bool,
+    deadline: float,
+    clock: Callable[[], float] = time.monotonic,
+) -> bytes:
+    """A body that is in memory already (httpx decoded it as the response was made: a mock
+    or in-process transport), held to the same bounds as :class:`_BodyReader` without its
+    per-chunk machinery: past ``deadline`` :class:`_AttemptTimeout`; a success body over
+    ``cap`` :class:`_BodyTooLarge`; an error body cut to :data:`ERROR_BODY_BYTES`."""
+    if clock() > deadline:
+        raise _AttemptTimeout("the answer did not arrive in full within the timeout")
+    if is_error:
+        return content[: min(cap, ERROR_BODY_BYTES)]
+    if len(content) > cap:
+        raise _BodyTooLarge(cap)
+    return content

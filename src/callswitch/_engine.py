@@ -23,6 +23,7 @@ from callswitch._body import (
     _BodyReader,
     _BodyTooLarge,
     check_max_response_bytes,
+    whole_body,
 )
 from callswitch._faults import (
     _Closed,
@@ -323,19 +324,24 @@ class _Engine:
         return cached
 
     def read(self, resp: httpx.Response, deadline: float) -> _BodyReader:
-        """What collects ``resp``'s body, within the size cap and ``deadline``
-        (``time.monotonic`` seconds). An answer already in memory (from a mock transport,
-        which httpx reads and decodes as it is made) is taken as it is."""
-        in_memory = resp.is_stream_consumed
-        reader = _BodyReader(
-            encoding="" if in_memory else resp.headers.get("content-encoding", ""),
+        """What collects ``resp``'s body from its raw chunks, within the size cap and
+        ``deadline`` (``time.monotonic`` seconds)."""
+        return _BodyReader(
+            encoding=resp.headers.get("content-encoding", ""),
             cap=self.max_response_bytes,
             is_error=resp.status_code >= 400,
             deadline=deadline,
         )
-        if in_memory:
-            reader.feed(resp.content)
-        return reader
+
+    def read_whole(self, resp: httpx.Response, deadline: float) -> bytes:
+        """The body of an answer already in memory (from a mock or in-process transport,
+        which httpx reads and decodes as it is made), within the same cap and deadline."""
+        return whole_body(
+            resp.content,
+            cap=self.max_response_bytes,
+            is_error=resp.status_code >= 400,
+            deadline=deadline,
+        )
 
     def to_response(self, resp: httpx.Response, content: bytes | None = None) -> Response:
         """``resp`` as a :class:`Response`; ``content`` is its body as read (default: the

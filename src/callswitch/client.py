@@ -251,14 +251,17 @@ class Client(_BaseClient[httpx.Client]):
         except SEND_ERRORS as exc:
             return self._failed(exc, sent=None)
         try:
-            reader = self._engine.read(response, clock.deadline())
-            if not response.is_stream_consumed:
+            if response.is_stream_consumed:  # in memory already: no chunks to read
+                content = self._engine.read_whole(response, clock.deadline())
+            else:
+                reader = self._engine.read(response, clock.deadline())
                 for raw in response.iter_raw():
                     reader.feed(raw)
                     if reader.done:
                         break
-            reader.check_time()
-            return self._engine.to_response(response, reader.content())
+                reader.check_time()
+                content = reader.content()
+            return self._engine.to_response(response, content)
         except SEND_ERRORS as exc:
             return self._failed(exc, sent=True)
         finally:
@@ -368,15 +371,17 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         except SEND_ERRORS as exc:
             return self._failed(exc, sent=None)
         try:
-            in_memory = response.is_stream_consumed
-            reader = self._engine.read(response, clock.deadline(in_memory=in_memory))
-            if not in_memory:
+            if response.is_stream_consumed:  # in memory already: no chunks to read
+                content = self._engine.read_whole(response, clock.deadline(in_memory=True))
+            else:
+                reader = self._engine.read(response, clock.deadline())
                 async for raw in response.aiter_raw():
                     reader.feed(raw)
                     if reader.done:
                         break
-            reader.check_time()
-            return self._engine.to_response(response, reader.content())
+                reader.check_time()
+                content = reader.content()
+            return self._engine.to_response(response, content)
         except SEND_ERRORS as exc:
             return self._failed(exc, sent=True)
         finally:

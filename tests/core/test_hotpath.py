@@ -131,3 +131,80 @@ def test_a_body_in_one_piece_is_not_copied_and_the_cap_still_holds() -> None:
     error.feed(b"y" * (100 * 1024))
     assert error.done
     assert error.content() == b"y" * (64 * 1024)
+
+
+@pytest.mark.parametrize("is_error", [False, True])
+@pytest.mark.parametrize("size", [0, 1, 4095, 4096, 4097, 70 * 1024])
+@pytest.mark.parametrize("late", [False, True])
+def test_a_body_in_memory_is_bounded_as_the_chunked_reader_bounds_it(
+    is_error: bool, size: int, late: bool
+) -> None:
+    from callswitch._body import _AttemptTimeout, _BodyReader, _BodyTooLarge, whole_body
+
+    body = bytes(range(256)) * (size // 256) + b"z" * (size % 256)
+    deadline = 100.0
+    now = (lambda: 101.0) if late else (lambda: 99.0)
+
+    def chunked() -> bytes | type[Exception]:
+        reader = _BodyReader(encoding="", cap=4096, is_error=is_error, deadline=deadline, clock=now)
+        try:
+            reader.feed(body)
+            reader.check_time()
+        except (_AttemptTimeout, _BodyTooLarge) as exc:
+            return type(exc)
+        return reader.content()
+
+    def whole() -> bytes | type[Exception]:
+        try:
+            return whole_body(body, cap=4096, is_error=is_error, deadline=deadline, clock=now)
+        except (_AttemptTimeout, _BodyTooLarge) as exc:
+            return type(exc)
+
+    assert whole() == chunked()
+
+
+def test_clients_bound_a_mock_answer_in_memory_by_the_cap() -> None:
+    import anyio
+
+    from callswitch.errors import ProviderError as Refused
+
+    big = b'{"id": "c1", "pad": "' + b"x" * 5000 + b'"}'
+    mock = httpx.MockTransport(lambda request: httpx.Response(200, content=big))
+    sync = callswitch.connect(
+        "vapi",
+        api_key="key_abc",
+        base_url=BASE,
+        http_client=httpx.Client(transport=mock),
+        max_response_bytes=4096,
+    )
+    with pytest.raises(Refused, match="4096"):
+        sync.calls.get("c1")
+
+    async def main() -> None:
+        client = callswitch.connect_async(
+            "vapi",
+            api_key="key_abc",
+            base_url=BASE,
+            http_client=httpx.AsyncClient(transport=mock),
+            max_response_bytes=4096,
+        )
+        with pytest.raises(Refused, match="4096"):
+            await client.calls.get("c1")
+
+    anyio.run(main)
+
+
+def test_vapi_control_without_options_shares_one_checked_empty_set() -> None:
+    from callswitch_vapi._control_options import ControlOptions, control_options
+
+    control = LiveControl(say="hi", end_call=True)
+    messages = [(("control.say",), {"type": "say", "content": "hi", "endCallAfterSpoken": True})]
+    empty = control_options({}, control)
+    assert empty == ControlOptions()
+    assert empty.headers() == {}
+    assert empty.extend(messages) is messages  # nothing laid in, nothing copied
+    assert control_options({}, control) is empty
+    flagged = control_options({"interruptionsEnabled": False}, control)
+    assert flagged.extend(messages)[0][1]["interruptionsEnabled"] is False
+    assert "interruptionsEnabled" not in messages[0][1]
+    assert empty.say_flags == {}
