@@ -236,13 +236,23 @@ def _rows(items: list[Any]) -> list[UtteranceRow]:
     rows: list[UtteranceRow] = []
     append, roles, isfinite = rows.append, _ROLES, _isfinite  # locals: read per turn
     for item in items:
-        if type(item) is dict and "end" not in item:
-            text, word, start = item.get("text"), item.get("role"), item.get("timestamp")
-            if type(text) is str and text and type(start) is float and isfinite(start):
-                role = roles.get(word) if type(word) is str else None
-                if role is not None:
-                    append({"role": role, "text": text, "start": start, "end": None})
-                    continue
+        # Subscripts rather than .get(): a missing key, a non-dict item or an unhashable
+        # role raises (no cost when nothing does) and sends the item to _utterance.
+        try:
+            text, start, role = item["text"], item["timestamp"], roles[item["role"]]
+        except (KeyError, TypeError):
+            pass
+        else:
+            if (
+                type(item) is dict
+                and type(text) is str
+                and text
+                and type(start) is float
+                and isfinite(start)
+                and "end" not in item
+            ):
+                append({"role": role, "text": text, "start": start, "end": None})
+                continue
         row = _utterance(item)
         if row is not None:
             append(row)

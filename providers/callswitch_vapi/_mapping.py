@@ -352,13 +352,17 @@ def _rows(messages: list[Any]) -> list[UtteranceRow]:
     rows: list[UtteranceRow] = []
     append, roles, isfinite = rows.append, _ROLE_WORDS, _isfinite  # locals: read per message
     for message in messages:
-        if type(message) is dict:
-            text, start = message.get("message"), message.get("secondsFromStart")
-            began, finished = message.get("time"), message.get("endTime")
-            raw_role = message.get("role")
-            role = roles.get(raw_role) if type(raw_role) is str else None
+        # Subscripts rather than .get(): a missing key, a non-dict message or an
+        # unhashable role raises (no cost when nothing does) and takes the slow path.
+        try:
+            role = roles[message["role"]]
+            text, start = message["message"], message["secondsFromStart"]
+            began, finished = message["time"], message["endTime"]
+        except (KeyError, TypeError):
+            pass
+        else:
             if (
-                role is not None
+                type(message) is dict
                 and type(text) is str
                 and text
                 and type(start) is float
