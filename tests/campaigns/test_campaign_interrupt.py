@@ -62,7 +62,9 @@ def test_ctrl_c_stops_the_run_and_the_next_run_dials_nobody_twice(
     """SIGINT mid-campaign: the command exits 130 at once, saying how to resume; the same
     command again finishes every row, and the emulator saw each number dialed once."""
     monkeypatch.setenv("RETELL_API_KEY", "k")
-    emu = emulators.create("retell", answer_after=0.02, end_after=0.3)
+    # Calls last 1 s (the served emulator ends them on time): 20 rows over 3 slots take
+    # about 7 s, far longer than a loaded machine needs to deliver the SIGINT.
+    emu = emulators.create("retell", answer_after=0.02, end_after=1.0)
     csv_path, journal = _csv(tmp_path, ROWS), tmp_path / "j.db"
     with emulators.running(emu) as url:
         argv = _argv(csv_path, journal, url, "20")
