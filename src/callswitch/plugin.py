@@ -58,10 +58,10 @@ from callswitch.provider import (
     ProviderSpec,
     check_idempotency_key,
     merge_options,
-    parse_retry_after,
 )
 
 if typing.TYPE_CHECKING:
+    from callswitch._retry import parse_retry_after
     from callswitch.webhooks._rules import (
         CallEvent,
         EventType,
@@ -164,6 +164,11 @@ __all__ = [
 
 
 def __getattr__(name: str) -> typing.Any:
+    if name == "parse_retry_after":  # the retry module loads when a plugin first asks
+        from callswitch._retry import parse_retry_after
+
+        globals()[name] = parse_retry_after
+        return parse_retry_after
     if name not in _WEBHOOK_RULES:
         raise AttributeError(f"module 'callswitch.plugin' has no attribute {name!r}")
     from callswitch.webhooks import _rules
@@ -174,4 +179,4 @@ def __getattr__(name: str) -> typing.Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_WEBHOOK_RULES})
+    return sorted({*globals(), *_WEBHOOK_RULES, "parse_retry_after"})

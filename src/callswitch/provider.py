@@ -15,11 +15,10 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
-from callswitch._retry import parse_retry_after, requested_wait
 from callswitch.capabilities import Capabilities
 from callswitch.errors import (
     ConfigurationError,
@@ -28,16 +27,22 @@ from callswitch.errors import (
     RateLimitError,
     error_class_for_status,
 )
-from callswitch.http import Page, Plan, Response
-from callswitch.models import (
-    Call,
-    CallUpdate,
-    ControlResult,
-    LiveControl,
-    NewPhoneCall,
-    NewWebCall,
-    UpdateResult,
-)
+
+if TYPE_CHECKING:
+    # Annotations only: a plugin module imports this module for ProviderSpec when its
+    # provider is looked up, and neither a connect() nor a webhook parse() needs the
+    # retry module (or the engine's fault handling it brings) at that point.
+    from callswitch._retry import parse_retry_after
+    from callswitch.http import Page, Plan, Response
+    from callswitch.models import (
+        Call,
+        CallUpdate,
+        ControlResult,
+        LiveControl,
+        NewPhoneCall,
+        NewWebCall,
+        UpdateResult,
+    )
 
 __all__ = [
     "CREATE_DEFAULTS",
@@ -220,6 +225,8 @@ class Adapter:
             "body": response.text[:2000],
         }
         if issubclass(cls, RateLimitError):
+            from callswitch._retry import requested_wait
+
             retry_after = requested_wait(response.headers, details.retry_after)
             return cls(details.message, retry_after=retry_after, **common)
         return cls(details.message, **common)
@@ -330,3 +337,17 @@ def load_object(target: str, provider: str) -> Any:
         raise ConfigurationError(
             f"provider {provider!r}: could not load {target} ({type(exc).__name__}: {exc})"
         ) from exc
+
+
+def __getattr__(name: str) -> Any:
+    """``parse_retry_after``, re-exported from :mod:`callswitch._retry` on first access."""
+    if name == "parse_retry_after":
+        from callswitch._retry import parse_retry_after
+
+        globals()[name] = parse_retry_after  # later lookups skip this function
+        return parse_retry_after
+    raise AttributeError(f"module 'callswitch.provider' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "parse_retry_after"})

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import attrs
 import pluggy
 
-from callswitch import _observe, hookspecs
+from callswitch import hookspecs
 from callswitch.capabilities import CapabilityMatrix
 from callswitch.errors import ConfigurationError
 from callswitch.provider import ProviderSpec
@@ -243,6 +243,10 @@ class Registry:
 
     def _observers_changed(self) -> None:
         if self is _default:
+            # Imported here: a registry lookup (connect(), a webhook parse()) needs no
+            # observer machinery until an observer registers.
+            from callswitch import _observe
+
             _observe._refresh(self._pm)
 
     def _dist_info(self, ep: EntryPoint) -> tuple[str, str] | None:

@@ -29,6 +29,9 @@ NOT_FOR_PARSE = (
     "callswitch.client",
     "callswitch.calls",
     "callswitch._engine",
+    "callswitch._retry",
+    "callswitch._faults",
+    "callswitch._observe",
     "callswitch.webhooks._receiver",
     "callswitch.webhooks._stores",
     "callswitch.webhooks._redis_store",
@@ -90,7 +93,9 @@ def retell_event() -> str:
     )
 
 
-@pytest.mark.parametrize("module", ["callswitch", "callswitch.webhooks", "callswitch.plugin"])
+@pytest.mark.parametrize(
+    "module", ["callswitch", "callswitch.webhooks", "callswitch.plugin", "callswitch.provider"]
+)
 def test_every_public_name_imports_from_a_fresh_interpreter(module: str) -> None:
     """``from <module> import <name>`` for each name in ``__all__``, and ``import *``,
     each before anything else loaded it; ``dir()`` lists every name."""
@@ -127,6 +132,13 @@ def test_lazy_names_are_the_objects_from_their_homes() -> None:
     assert callswitch.webhooks.Receiver is callswitch.webhooks._receiver.Receiver
     assert callswitch.webhooks.SQLiteStore is callswitch.webhooks._stores.SQLiteStore
     assert callswitch.plugin.WebhookRules is callswitch.webhooks._rules.WebhookRules
+    import callswitch._retry
+    import callswitch.provider
+
+    assert callswitch.plugin.parse_retry_after is callswitch._retry.parse_retry_after
+    assert callswitch.provider.parse_retry_after is callswitch._retry.parse_retry_after
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        _ = callswitch.provider.Nope  # type: ignore[attr-defined]
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
         _ = callswitch.webhooks.Nope  # type: ignore[attr-defined]
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
