@@ -198,3 +198,39 @@ def test_notices_about_other_calls_are_ignored_without_a_request(tmp_path: Path)
     assert len(emu.requests) == before
     with pytest.raises(InvalidRequestError, match="CallEvent"):
         campaign.notify("retell:call_1")  # type: ignore[arg-type]
+
+
+def test_a_wake_from_another_thread_never_waits_for_the_campaign_loop() -> None:
+    """A webhook handler's thread only queues the wake-up: it returns at once while the
+    campaign's loop is busy, and at once (False) once the loop has closed."""
+    import asyncio
+
+    from callswitch.campaigns._wakeups import Wakeups
+
+    wakeups = Wakeups()
+    seen: dict[str, Any] = {}
+
+    def wake_in_thread() -> threading.Thread:
+        thread = threading.Thread(target=lambda: seen.update(woke=wakeups.wake("retell", "c1")))
+        thread.start()
+        thread.join(2)
+        return thread
+
+    async def follower() -> None:
+        with wakeups.watch("retell", "c1") as watch:
+            seen["watch"] = watch
+            thread = wake_in_thread()  # the loop is blocked right here, in join()
+            seen["blocked"] = thread.is_alive()
+            seen["delivered"] = await watch.wait(1.0)
+
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(follower())
+    assert seen["blocked"] is False
+    assert seen["woke"] is True
+    assert seen["delivered"] is True
+    loop.close()
+    late = threading.Thread(target=lambda: seen.update(late=seen["watch"].wake()))
+    late.start()
+    late.join(2)
+    assert not late.is_alive()
+    assert seen["late"] is False

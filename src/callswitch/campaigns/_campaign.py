@@ -139,7 +139,8 @@ class Campaign:
         status is ``ended`` or ``failed``) and this campaign is following that call, its
         follower wakes at once, reads the call from the vendor once and records what it
         reads; a call not over yet goes back to being polled. Anything else is ignored.
-        Returns True when a follower was woken. Thread-safe, never blocks for long, and
+        Returns True when a follower's wake-up was queued on the campaign's loop.
+        Thread-safe and never waits for that loop (it only queues the wake-up), and
         cheap for calls the campaign does not follow, so it can take every event::
 
             receiver.on("call.ended")(campaign.notify)

@@ -9,12 +9,13 @@ webhook said; a wake for a call no follower watches costs one dictionary look-up
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import anyio
-import anyio.from_thread
 import anyio.lowlevel
 
 __all__ = ["Wakeups", "Watch"]
@@ -25,21 +26,24 @@ class Watch:
     :meth:`wake` may be called from any thread."""
 
     def __init__(self) -> None:
-        self._token = anyio.lowlevel.current_token()
+        self._soon = _scheduler(anyio.lowlevel.current_token().native_token)
         self._loop_thread = threading.get_ident()
         self._event = anyio.Event()
 
     def _set(self) -> None:
         self._event.set()
 
-    def wake(self) -> None:
+    def wake(self) -> bool:
+        """Set the event on the campaign's loop; never waits for that loop. False when
+        the loop is gone (the run has finished: nobody is left to wake)."""
         if threading.get_ident() == self._loop_thread:
             self._set()
-            return
-        # From another thread: run the set on the loop (it returns once the loop ran
-        # it, which is at its next turn). A run that has finished has nobody to wake.
-        with contextlib.suppress(Exception):
-            anyio.from_thread.run_sync(self._set, token=self._token)
+            return True
+        try:
+            self._soon(self._set)
+        except RuntimeError:  # asyncio: loop closed; trio: RunFinishedError
+            return False
+        return True
 
     async def wait(self, seconds: float) -> bool:
         """Wait until woken or ``seconds`` have passed; True when woken. A wake that
@@ -50,6 +54,17 @@ class Watch:
         if woken:
             self._event = anyio.Event()
         return woken
+
+
+def _scheduler(native: object) -> Callable[[Callable[[], None]], object]:
+    """The loop's own thread-safe "run this soon" (asyncio's ``call_soon_threadsafe``,
+    trio's ``TrioToken.run_sync_soon``): it queues the call and returns at once, so a
+    webhook handler calling :meth:`Watch.wake` never waits for the campaign's loop."""
+    if isinstance(native, asyncio.AbstractEventLoop):
+        return native.call_soon_threadsafe
+    trio_token: Any = native  # trio.lowlevel.TrioToken (trio is not a dependency)
+    run_sync_soon: Callable[[Callable[[], None]], object] = trio_token.run_sync_soon
+    return run_sync_soon
 
 
 class Wakeups:
@@ -79,5 +94,4 @@ class Wakeups:
             watch = self._watches.get((provider, call_id))
         if watch is None:
             return False
-        watch.wake()
-        return True
+        return watch.wake()
