@@ -17,6 +17,10 @@ from callswitch.errors import StorageLockedError
 
 __all__ = ["GuardedConnection", "connect"]
 
+#: Primary result codes of a lock wait that ran out (extended codes keep them in the
+#: low byte): SQLITE_BUSY, another connection's lock; SQLITE_LOCKED, one in this one.
+_LOCK_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+
 
 class GuardedConnection(sqlite3.Connection):
     """A connection that turns a lock timeout into :class:`StorageLockedError`."""
@@ -30,7 +34,7 @@ class GuardedConnection(sqlite3.Connection):
         try:
             return super().execute(sql, parameters)
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc):
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF not in _LOCK_CODES:
                 raise
             raise StorageLockedError(
                 f"the {self.what} {self._path!r} stayed locked by another connection for "

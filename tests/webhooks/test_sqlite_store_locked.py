@@ -39,3 +39,19 @@ def test_a_lock_held_past_the_timeout_is_a_clear_error(tmp_path: Path) -> None:
     assert (str(again), again.path, again.timeout) == (message, error.path, error.timeout)
     assert store.claim("evt-1", 30.0).status == "claimed"  # usable once the lock is gone
     store.close()
+
+
+def test_other_operational_errors_are_not_called_locks(tmp_path: Path) -> None:
+    """Only SQLite's busy/locked result codes become StorageLockedError: an error whose
+    text merely contains "locked" (a table name, say) stays sqlite3's own error."""
+    from callswitch import _sqlite
+
+    conn = _sqlite.connect(
+        tmp_path / "x.db", timeout=0.1, what="webhook store", advice="pass a longer timeout="
+    )
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="unlocked_rows") as caught:
+            conn.execute("SELECT * FROM unlocked_rows")
+        assert not isinstance(caught.value, StorageLockedError)
+    finally:
+        conn.close()
