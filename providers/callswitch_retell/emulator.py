@@ -441,7 +441,7 @@ class RetellEmulator(Emulator):
         with self.lock:
             call_id = request.path_params["call_id"]
             self.find(call_id)
-            del self.calls[call_id]
+            self.remove(call_id)
             self._base_variables.pop(call_id, None)
         return Response(status_code=204)
 

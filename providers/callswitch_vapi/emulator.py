@@ -409,7 +409,7 @@ class VapiEmulator(Emulator):
         with self.lock:
             call_id = request.path_params["call_id"]
             call = self._view(self.find(call_id), request)
-            del self.calls[call_id]
+            self.remove(call_id)
             return JSONResponse(call)
 
     async def _phone_list(self, request: Request) -> Response:

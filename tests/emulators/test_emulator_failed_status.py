@@ -50,3 +50,23 @@ def test_a_call_that_never_connected_can_still_fail(provider: str) -> None:
             assert emu.connect().calls.get(call_id).status is CallStatus.FAILED
     finally:
         emu.close()
+
+
+@pytest.mark.parametrize("provider", ["retell", "vapi"])
+def test_a_deleted_call_leaves_nothing_behind(provider: str) -> None:
+    """Deleting a call's record also drops its timer mark and its "has connected" note:
+    a long-running emulator does not grow with deleted calls, and an id added again
+    starts afresh (it may fail, since this record never connected)."""
+    emu = emulators.create(provider, end_after=60)
+    try:
+        call_id = emu.call_id(emu.add_call("ongoing"))
+        emu.connect().calls.delete(call_id)
+        assert call_id not in emu._connected
+        assert call_id not in emu._network._marks
+        id_field = "call_id" if provider == "retell" else "id"
+        again = emu.call_id(emu.add_call("queued", **{id_field: call_id}))
+        assert again == call_id
+        emu.set_status(call_id, "failed")
+        assert emu.connect().calls.get(call_id).status is CallStatus.FAILED
+    finally:
+        emu.close()

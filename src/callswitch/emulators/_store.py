@@ -188,6 +188,14 @@ class CallStore:
         except KeyError:
             raise CallNotFound(call_id) from None
 
+    def remove(self, call_id: str) -> None:
+        """Delete a call's record and what the store keeps beside it (its timer mark, its
+        "has connected" note), so a long-running emulator does not grow with deleted
+        calls. Use under the lock, after :meth:`find`."""
+        del self.calls[call_id]
+        self._network.forget(call_id)
+        self._connected.discard(call_id)
+
     @staticmethod
     def new_id(prefix: str = "", nbytes: int = 12) -> str:
         return prefix + secrets.token_hex(nbytes)
