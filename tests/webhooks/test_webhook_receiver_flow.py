@@ -17,6 +17,7 @@ from callswitch.hookspecs import hookimpl
 from callswitch.provider import ProviderSpec
 from callswitch.registry import default_registry
 from callswitch.webhooks import CallEvent, Claim, MemoryStore, Receiver, _api
+from callswitch.webhooks._receiver import _Gate
 
 
 @pytest.fixture
@@ -217,6 +218,86 @@ async def test_cancel_during_sync_handler_finishes_and_completes(
     assert (status, b"duplicate" in answer) == (200, True)
     assert log.count("handler") == 1
     assert "release" not in log
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("store_kind", ["thread store", "MemoryStore"])
+@pytest.mark.parametrize("sync_last", [True, False])
+async def test_cancel_during_sync_run_among_async_handlers_never_overlaps(
+    samples: ModuleType, signed: Any, store_kind: str, sync_last: bool
+) -> None:
+    """Async and sync handlers, cancelled while the sync one runs in its thread: until it
+    ends, a redelivery gets 503 and runs nothing. Then the thread completes the event if
+    the sync handler was the last one (the redelivery is a duplicate), else releases it
+    (the handlers after it never ran), so the redelivery runs the whole event again."""
+    log, recording, _, (headers, body) = _setup(samples, signed)
+    store = recording if store_kind == "thread store" else MemoryStore()
+    receiver = Receiver(secrets={"retell": samples.KEY}, store=store, tolerance=10**10)
+    running, proceed = threading.Event(), threading.Event()
+
+    @receiver.on()
+    async def before(event: CallEvent) -> None:
+        log.append("async before")
+
+    @receiver.on()
+    def slow(event: CallEvent) -> None:
+        log.append("sync start")
+        if not running.is_set():  # only the first run waits (the old code ran it twice)
+            running.set()
+            proceed.wait(10)
+        log.append("sync end")
+
+    if not sync_last:
+
+        @receiver.on()
+        async def after(event: CallEvent) -> None:
+            log.append("async after")
+
+    task = asyncio.create_task(receiver.ahandle("retell", headers, body))
+    await asyncio.to_thread(running.wait, 10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    status, answer = await receiver.ahandle("retell", headers, body)
+    assert status == 503
+    handlers = [entry for entry in log if not entry.startswith(("claim", "complete", "release"))]
+    assert handlers == ["async before", "sync start"]
+    proceed.set()
+    deadline = time.monotonic() + 10
+    while status == 503:  # until the thread has settled the claim
+        assert time.monotonic() < deadline, "the claim was never settled"
+        await asyncio.sleep(0.01)
+        status, answer = await receiver.ahandle("retell", headers, body)
+    handlers = [entry for entry in log if not entry.startswith(("claim", "complete", "release"))]
+    if sync_last:
+        assert (status, b"duplicate" in answer) == (200, True)
+        assert handlers == ["async before", "sync start", "sync end"]
+    else:
+        assert (status, b"handled" in answer) == (200, True)
+        again = ["async before", "sync start", "sync end", "async after"]
+        assert handlers == ["async before", "sync start", "sync end", *again]
+    if store_kind == "thread store":
+        settled = (log.count("release"), log.count("complete"))
+        assert settled == ((0, 1) if sync_last else (1, 1))
+
+
+def test_gate_gives_the_claim_to_whoever_sees_the_other() -> None:
+    """Cancelled before the thread starts its handlers: the loop releases, the thread runs
+    nothing. Cancelled while they run: the loop gets no token, the thread settles. Cancelled
+    after they ended: the loop releases."""
+    before = _Gate()
+    before.claimed(MemoryStore(), "k", "t")
+    assert before.cancel() == "t"
+    assert before.begin() is False
+    during = _Gate()
+    during.claimed(MemoryStore(), "k", "t")
+    assert during.begin() is True
+    assert during.cancel() is None
+    assert during.finish() is True
+    after = _Gate()
+    after.claimed(MemoryStore(), "k", "t")
+    assert (after.begin(), after.finish()) == (True, False)
+    assert after.cancel() == "t"
 
 
 class _Renamed:

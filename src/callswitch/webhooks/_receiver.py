@@ -304,12 +304,16 @@ class Receiver:
         if claim.status is not ClaimStatus.CLAIMED or claim.token is None:
             return self._not_claimed(event, claim)
         loop = asyncio.get_running_loop()
+        groups = _runs(handlers)
         try:
-            for group in _runs(handlers):
+            for n, group in enumerate(groups, 1):
                 if inspect.iscoroutinefunction(group[0]):
                     await group[0](event)
                 else:
-                    await asyncio.to_thread(_call_all, group, event, loop)
+                    last = n == len(groups)
+                    await asyncio.to_thread(
+                        self._run_group, event, group, claim.token, last, gate, loop
+                    )
         except Exception as exc:
             if self._store_blocks:
                 return await asyncio.to_thread(self._failed, event, claim.token, exc)
@@ -317,11 +321,46 @@ class Receiver:
         except BaseException:
             # Cancelled (client gone, shutdown): release now, in this thread, since a
             # cancelled task may not get to await again; else the claim waits for the lease.
-            self._store.release(event.key, claim.token)
+            # Not while a thread still runs sync handlers: it settles the claim when done.
+            token = gate.cancel()
+            if token is not None:
+                self._store.release(event.key, token)
             raise
         if self._store_blocks:
             return await asyncio.to_thread(self._done, event, claim.token)
         return self._done(event, claim.token)
+
+    def _run_group(
+        self,
+        event: CallEvent,
+        group: list[Handler],
+        token: str,
+        last: bool,
+        gate: _Gate,
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
+        """In a worker thread: one run of sync handlers for :meth:`_run_async`. If the
+        delivery was cancelled while they ran, this thread settles the claim once they
+        end: complete if they were the last handlers, else release (the handlers after
+        them did not run), so a redelivery never runs a handler alongside them."""
+        if not gate.begin():
+            return  # cancelled before the run started: the loop released the claim
+        try:
+            _call_all(group, event, loop)
+        except Exception as exc:
+            if gate.finish():
+                self._failed(event, token, exc)
+                return
+            raise
+        except BaseException:
+            if gate.finish():
+                self._store.release(event.key, token)
+            raise
+        if gate.finish():
+            if last:
+                self._done(event, token)
+            else:
+                self._store.release(event.key, token)
 
     def asgi(self) -> Callable[..., Awaitable[None]]:
         """This receiver as an ASGI app: ``POST /{provider}`` (``/retell``, ``/vapi``...).
@@ -392,11 +431,14 @@ async def _awaited(result: Awaitable[Any]) -> None:
 class _Gate:
     """Between a coroutine that gets cancelled and the worker thread claiming for it:
     whichever of "claimed" and "cancelled" happens second sees the other, so a claim
-    taken for a delivery nobody waits for any more is never left held."""
+    taken for a delivery nobody waits for any more is never left held. Likewise for a
+    thread running sync handlers (:meth:`begin` .. :meth:`finish`): while it runs, the
+    claim is the thread's to settle, not the cancelled coroutine's."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._cancelled = False
+        self._busy = False
         self._token: str | None = None
         self.released = False
 
@@ -411,10 +453,25 @@ class _Gate:
 
     def cancel(self) -> str | None:
         """On the loop, when cancelled: the token claimed already (its holder must now
-        release it, if no thread is going on with it), else None."""
+        release it, if no thread is going on with it), else None. None as well while a
+        thread runs handlers between :meth:`begin` and :meth:`finish`."""
         with self._lock:
             self._cancelled = True
-            return self._token
+            return None if self._busy else self._token
+
+    def begin(self) -> bool:
+        """In the thread, before running handlers: False if cancelled already (run
+        nothing; the loop has released the claim)."""
+        with self._lock:
+            self._busy = not self._cancelled
+            return self._busy
+
+    def finish(self) -> bool:
+        """In the thread, after the handlers: True if cancelled meanwhile (the thread
+        must now complete or release the claim itself)."""
+        with self._lock:
+            self._busy = False
+            return self._cancelled
 
 
 def _runs(handlers: list[Handler]) -> list[list[Handler]]:
