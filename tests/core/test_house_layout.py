@@ -129,7 +129,9 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
     assert cycles(graph) == [["a", "b", "c"]]
 
 
-@pytest.mark.parametrize("path", sorted(p for root in ROOTS for p in root.rglob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", sorted(p for root in ROOTS for p in root.rglob("*.py")), ids=lambda p: p.name
+)
 def test_no_module_over_500_lines(path: Path) -> None:
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{path.relative_to(REPO)} has {lines} lines; split it by job"
