@@ -22,6 +22,8 @@ them all. The tree::
     +-- AllProvidersFailedError       a router found no vendor to take a new call; nothing created
     +-- StorageLockedError            a SQLite file (webhook store, campaign journal) stayed
                                       locked past its busy timeout (TimeoutError)
+    +-- LeaseLapsedError              a campaign's RedisLimiter slots lapsed while its calls
+                                      were live; other runners may hold them
 
 Misuse (``InvalidRequestError``) subclasses :class:`ValueError`, so code that already
 catches ``ValueError`` for bad input keeps working; ``WaitTimeoutError`` subclasses the
@@ -40,6 +42,7 @@ __all__ = [
     "InvalidCallStateError",
     "InvalidRequestError",
     "InvalidSignatureError",
+    "LeaseLapsedError",
     "NotFoundError",
     "OutcomeUnknownError",
     "PermissionDeniedError",
@@ -285,6 +288,16 @@ class StorageLockedError(CallswitchError, TimeoutError):
         self.path = path
         self.timeout = timeout
         super().__init__(message)
+
+
+class LeaseLapsedError(CallswitchError):
+    """A campaign could not keep its limiter's leases (``RedisLimiter``) alive while its
+    calls were live: a renewal got no answer within the lease, was sent too late, or found
+    a slot gone. Other runners sharing the limiter may hold those slots now, so the run
+    stops; calls already created keep going at the vendor, and running the campaign again
+    follows them. (Renewals that fail outright for a whole lease stop the run with their
+    own error, e.g. the Redis client's connection error.)
+    """
 
 
 def error_class_for_status(status_code: int) -> type[ProviderError]:

@@ -36,19 +36,24 @@ end
 return 0
 """
 
-# KEYS[1] live set; ARGV: lease_ms, tokens... Pushes the lease of each held slot.
+# KEYS[1] live set; ARGV: lease_ms, tokens... Pushes the lease of each held slot and
+# returns the tokens it did not find (their leases lapsed and another runner's acquire
+# may have purged them and taken the slots).
 _RENEW = """
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local missing = {}
 for i = 2, #ARGV do
   if redis.call('ZSCORE', KEYS[1], ARGV[i]) then
     redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[i])
+  else
+    missing[#missing + 1] = ARGV[i]
   end
 end
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) * 2 then
   redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]) * 2)
 end
-return 1
+return missing
 """
 
 # KEYS[1] next-turn key; ARGV: interval_ms. Returns 0 (turn taken) or ms to wait.
@@ -137,11 +142,16 @@ class RedisLimiter:
         self._held.add(token)
         return token
 
-    async def renew(self) -> None:
+    async def renew(self) -> int:
         """Push back the lease of every slot this limiter holds (the campaign calls this
-        regularly while calls are live)."""
-        if self._held:
-            await self._eval(_RENEW, [self.key + ":live"], int(self.lease * 1000), *self._held)
+        regularly while calls are live). Returns how many held slots were no longer in
+        Redis: their leases lapsed, and other runners may have taken them."""
+        if not self._held:
+            return 0
+        lease_ms = int(self.lease * 1000)
+        gone = await self._client().eval(_RENEW, 1, self.key + ":live", lease_ms, *self._held)
+        # A slot released while this renewal was on its way is gone, but not lost.
+        return sum(1 for t in gone if (t.decode() if isinstance(t, bytes) else t) in self._held)
 
     async def release_slot(self, token: str) -> None:
         self._held.discard(token)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
+from typing import NoReturn
 
 import anyio
 
@@ -27,6 +28,7 @@ from callswitch.errors import (
     CallswitchError,
     ConfigurationError,
     InvalidRequestError,
+    LeaseLapsedError,
     OutcomeUnknownError,
     ProviderError,
     RateLimitError,
@@ -45,6 +47,9 @@ RATE_LIMITED_ATTEMPTS = 30
 #: Without ``poll_interval``, each wait between polls is this much longer than the last
 #: (as in ``calls.wait``), from ``FIRST_POLL_INTERVAL`` up to ``MAX_POLL_INTERVAL``.
 POLL_GROWTH = 1.5
+#: A lease renewal sent this fraction of a lease or less before the leases lapse stops
+#: the run even when it succeeds: room for the Redis server's clock to run ahead.
+LEASE_MARGIN = 0.05
 
 
 def _backoff(attempt: int) -> float:
@@ -137,7 +142,9 @@ class Runner:
         """Renew the limiter's leases every third of a lease. A failed renewal (Redis
         unreachable for a moment) is logged and tried again a second later, while the
         leases last; once they may have lapsed, other runners may take those slots
-        while these calls are still live, so the run stops with the error."""
+        while these calls are still live, so the run stops: with the error when
+        renewals failed, with LeaseLapsedError when one got no answer within the lease,
+        was sent too late (within ``LEASE_MARGIN`` of it), or found slots gone."""
         lease = float(getattr(self.limiter, "lease", 30.0))
         renewed = anyio.current_time()
         wait = lease / 3
@@ -145,9 +152,10 @@ class Runner:
             await anyio.sleep(wait)
             sent = anyio.current_time()
             try:
-                result = renew()
-                if hasattr(result, "__await__"):
-                    await result
+                with anyio.move_on_after(renewed + lease - sent) as bound:
+                    result = renew()
+                    if hasattr(result, "__await__"):
+                        result = await result
             except Exception as exc:
                 if anyio.current_time() - renewed >= lease:
                     logger.error(
@@ -165,7 +173,26 @@ class Runner:
                 )
                 wait = min(1.0, lease / 10)
                 continue
+            if bound.cancelled_caught:
+                self._lapsed(f"a renewal got no answer within the lease ({lease:g} s)")
+            if sent - renewed >= lease * (1 - LEASE_MARGIN):
+                self._lapsed(
+                    f"a renewal went out {sent - renewed:.2f} s after the last one that "
+                    f"succeeded; the lease is {lease:g} s"
+                )
+            if isinstance(result, int) and not isinstance(result, bool) and result > 0:
+                self._lapsed(f"a renewal found {result} of this run's slots gone from Redis")
             renewed, wait = sent, lease / 3
+
+    def _lapsed(self, why: str) -> NoReturn:
+        message = (
+            f"campaign {self.name}: the limiter's leases may have lapsed ({why}); other "
+            "runners may hold these slots while this run's calls are live, so the run "
+            "stops. Calls already created go on at the vendor; run the campaign again to "
+            "follow them. A longer RedisLimiter(lease=...) rides out longer Redis outages"
+        )
+        logger.error("%s", message)
+        raise LeaseLapsedError(message)
 
     # -- one row ----------------------------------------------------------------------
     async def _row(self, target: Target, action: str, entry: Entry | None, token: str) -> None:
