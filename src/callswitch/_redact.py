@@ -29,15 +29,6 @@ def _redact_url(url: str) -> str:
     return f"{scheme}://{host}{f':{port}' if port else ''}/..."
 
 
-def _as_httpx_logs(url: str) -> str:
-    """``url`` as httpx writes it in its log line (``str`` of its normalised URL: lower-case
-    host, no default port, its own escaping), which is what its filter must recognise."""
-    try:
-        return str(httpx.URL(url))
-    except (httpx.InvalidURL, ValueError, TypeError):
-        return url
-
-
 #: The credential URL this thread or task is sending right now, if any. Set by
 #: :meth:`_Engine._attempts` only around the send of an absolute, unauthenticated plan URL
 #: (a control URL), so nothing outside that request is affected and no URL is kept after.
