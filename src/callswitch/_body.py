@@ -128,7 +128,7 @@ class _BodyReader:
     ) -> None:
         self._decoder = _Decoder(encoding)
         self._truncate = is_error
-        self._cap = min(cap, ERROR_BODY_BYTES) if is_error else cap
+        self._cap = _kept(cap, is_error)
         self._deadline = deadline
         self._clock = clock
         self._chunks: list[bytes] = []
@@ -137,8 +137,7 @@ class _BodyReader:
         self.done = False
 
     def check_time(self) -> None:
-        if self._clock() > self._deadline:
-            raise _AttemptTimeout("the answer did not arrive in full within the timeout")
+        _check_deadline(self._clock, self._deadline)
 
     def feed(self, raw: bytes) -> None:
         """Take one raw chunk; raises when the cap or the deadline is passed."""
@@ -183,10 +182,21 @@ def whole_body(
     or in-process transport), held to the same bounds as :class:`_BodyReader` without its
     per-chunk machinery: past ``deadline`` :class:`_AttemptTimeout`; a success body over
     ``cap`` :class:`_BodyTooLarge`; an error body cut to :data:`ERROR_BODY_BYTES`."""
+    _check_deadline(clock, deadline)
+    kept = _kept(cap, is_error)
+    if is_error:
+        return content[:kept]
+    if len(content) > kept:
+        raise _BodyTooLarge(kept)
+    return content
+
+
+def _kept(cap: int, is_error: bool) -> int:
+    """The most of a body that is kept: ``cap`` for a success, and for an error answer
+    only its first :data:`ERROR_BODY_BYTES` (only its message is shown)."""
+    return min(cap, ERROR_BODY_BYTES) if is_error else cap
+
+
+def _check_deadline(clock: Callable[[], float], deadline: float) -> None:
     if clock() > deadline:
         raise _AttemptTimeout("the answer did not arrive in full within the timeout")
-    if is_error:
-        return content[: min(cap, ERROR_BODY_BYTES)]
-    if len(content) > cap:
-        raise _BodyTooLarge(cap)
-    return content
