@@ -16,7 +16,7 @@ from typing import NoReturn
 import anyio
 
 from callswitch import _observe
-from callswitch._wait import FIRST_POLL_INTERVAL, MAX_POLL_INTERVAL
+from callswitch._wait import Waiter
 from callswitch.campaigns._driver import FINAL_CALL_STATUSES, Driver
 from callswitch.campaigns._journal import FINAL, Entry, Journal
 from callswitch.campaigns._limiter import Limiter
@@ -34,6 +34,7 @@ from callswitch.errors import (
     RateLimitError,
     ServerError,
     TransportError,
+    WaitTimeoutError,
 )
 
 __all__ = ["Runner"]
@@ -44,9 +45,6 @@ logger = logging.getLogger("callswitch.campaigns")
 SEND_ATTEMPTS = 4
 #: 429s one row may meet before it is reported refused.
 RATE_LIMITED_ATTEMPTS = 30
-#: Without ``poll_interval``, each wait between polls is this much longer than the last
-#: (as in ``calls.wait``), from ``FIRST_POLL_INTERVAL`` up to ``MAX_POLL_INTERVAL``.
-POLL_GROWTH = 1.5
 #: A lease renewal sent this fraction of a lease or less before the leases lapse stops
 #: the run even when it succeeds: room for the Redis server's clock to run ahead.
 LEASE_MARGIN = 0.05
@@ -302,8 +300,16 @@ class Runner:
         backoff of ``calls.wait``: 0.5 s growing to 5 s); a wake-up from
         :meth:`Campaign.notify` cuts the wait short. What is recorded is always what the
         last poll read, never what a webhook said."""
-        deadline = anyio.current_time() + self.wait_timeout
-        delay = self.poll_interval if self.poll_interval is not None else FIRST_POLL_INTERVAL
+        # calls.wait's own pacing and deadline (Waiter is pure: told each polled call, it
+        # answers with the call or the seconds to wait), on the loop's clock.
+        waiter = Waiter(
+            provider,
+            call_id,
+            FINAL_CALL_STATUSES,
+            timeout=self.wait_timeout,
+            poll_interval=self.poll_interval,
+            clock=anyio.current_time,
+        )
         limited = 0
         with self.wakeups.watch(provider, call_id) as watch:
             while True:
@@ -316,15 +322,9 @@ class Runner:
                 except ProviderError as exc:
                     self._finish(target, "unknown", error=f"could not follow the call: {exc}")
                     return
-                status = call.status.value
-                if status in FINAL_CALL_STATUSES:
-                    if status == "failed":
-                        self.progress.failed += 1
-                    reason = call.end_reason.value if call.end_reason is not None else None
-                    self._finish(target, status, end_reason=reason)
-                    return
-                left = deadline - anyio.current_time()
-                if left <= 0:
+                try:
+                    step = waiter.after(call)
+                except WaitTimeoutError:
                     logger.info(
                         "campaign %s: %s:%s still live; left to the next run",
                         self.name,
@@ -332,9 +332,15 @@ class Runner:
                         call_id,
                     )
                     return  # stays "created" in the journal: the next run follows it again
-                await watch.wait(min(delay, left))
-                if self.poll_interval is None:
-                    delay = min(delay * POLL_GROWTH, MAX_POLL_INTERVAL)
+                if isinstance(step, float):
+                    await watch.wait(step)
+                    continue
+                status = call.status.value
+                if status == "failed":
+                    self.progress.failed += 1
+                reason = call.end_reason.value if call.end_reason is not None else None
+                self._finish(target, status, end_reason=reason)
+                return
 
     def _finish(
         self, target: Target, state: str, *, end_reason: str | None = None, error: str | None = None
