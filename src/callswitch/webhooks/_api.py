@@ -117,19 +117,6 @@ def _now(value: float | datetime | None) -> float:
     return seconds
 
 
-def _verify(
-    provider: str,
-    headers: Any,
-    body: object,
-    secret: WebhookSecret,
-    tolerance: float | timedelta | None,
-    now: float | datetime | None,
-) -> tuple[WebhookRules, bytes, datetime | None]:
-    rules = load_rules(provider)
-    data, signed_at = _verify_with(rules, headers, body, secret, tolerance, now)
-    return rules, data, signed_at
-
-
 def _verify_with(
     rules: WebhookRules,
     headers: Any,
@@ -162,7 +149,7 @@ def verify(
     ones) applies when omitted. ``now`` is for tests and replays: epoch seconds or an
     aware datetime.
     """
-    _verify(provider, headers, body, secret, tolerance, now)
+    _verify_with(load_rules(provider), headers, body, secret, tolerance, now)
 
 
 def parse(
@@ -179,8 +166,15 @@ def parse(
     The body is decoded only after the signature verified. See :func:`verify` for the
     arguments and the module docstring for the errors.
     """
-    rules, data, signed_at = _verify(provider, headers, body, secret, tolerance, now)
-    return rules.parse(_json_object(provider, data), signed_at=signed_at)
+    return parse_with(
+        load_rules(provider),
+        provider,
+        headers=headers,
+        body=body,
+        secret=secret,
+        tolerance=tolerance,
+        now=now,
+    )
 
 
 def parse_with(
@@ -191,10 +185,11 @@ def parse_with(
     body: bytes | str,
     secret: WebhookSecret,
     tolerance: float | timedelta | None = None,
+    now: float | datetime | None = None,
 ) -> CallEvent:
     """:func:`parse` with ``provider``'s rules already in hand (from :func:`load_rules`);
     the same verification, for a caller that keeps them (the Receiver)."""
-    data, signed_at = _verify_with(rules, headers, body, secret, tolerance, None)
+    data, signed_at = _verify_with(rules, headers, body, secret, tolerance, now)
     return rules.parse(_json_object(provider, data), signed_at=signed_at)
 
 
